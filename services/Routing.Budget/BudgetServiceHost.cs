@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using Routing.Budget.Grpc;
+using Routing.Budget.Leases;
+using Routing.Budget.Ledger;
+using Routing.Budget.Metrics;
+using Routing.Budget.Options;
+using Routing.ServiceDefaults.Hosting;
+using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Routing.Budget;
+
+/// <summary>Builds the budget service; used by its own Program and by the CLI, which hosts it in-process.</summary>
+public static class BudgetServiceHost
+{
+    public const int DefaultGrpcPort = 5101;
+    public const int DefaultMetricsPort = 9101;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.Services.AddBudgetLedger();
+        builder.Services.AddGrpc(o => o.Interceptors.Add<StorageErrorInterceptor>());
+        builder.Services.AddHostedService<LeaseSweeper>();
+
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapGrpcService<BudgetGrpcService>();
+        return app;
+    }
+
+    public static IServiceCollection AddBudgetLedger(this IServiceCollection services)
+    {
+        services.AddRoutingRedis("routing-budget");
+        services.AddValidatedOptions<BudgetOptions>(BudgetOptions.SectionName);
+        services.AddSingleton(sp => new LedgerKeys(sp.GetRequiredService<IOptions<BudgetOptions>>().Value.KeyPrefix));
+        services.AddSingleton(sp => new TenantLabels(sp.GetRequiredService<IOptions<BudgetOptions>>().Value.MaxTenantLabels));
+        services.AddSingleton(sp => new BudgetLedger(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<LedgerKeys>(),
+            sp.GetRequiredService<TenantLabels>()));
+        return services;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace Routing.Budget.Ledger;
+
+/// <summary>
+/// One ledger script, sent as <c>EVALSHA</c>. After a Redis restart the server's script cache is empty; the
+/// first call then gets NOSCRIPT and falls back to <c>EVAL</c>, which loads the script again.
+/// </summary>
+public sealed class LedgerScript
+{
+    private readonly byte[] _sha1;
+
+    public LedgerScript(string name, string source)
+    {
+        Name = name;
+        Source = source;
+        _sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(source));
+    }
+
+    public string Name { get; }
+
+    public string Source { get; }
+
+    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] args)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        try
+        {
+            return await database.ScriptEvaluateAsync(_sha1, keys, args);
+        }
+        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await database.ScriptEvaluateAsync(Source, keys, args);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Routing.Budget;
+
+await BudgetServiceHost.Build(args).RunAsync();

@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Routing.Cli.Bench;
+
+namespace Routing.Cli.Commands;
+
+/// <summary><c>routing bench …</c>: benchmarks reported as ratios to a baseline measured in the same run.</summary>
+public static class BenchCommand
+{
+    public static Command Create() => new("bench", "Benchmarks, each against a baseline run side by side on the same machine.")
+    {
+        BudgetBenchCommand.Create(),
+    };
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Routing.Cli.Hosting;
+using Spectre.Console;
+
+namespace Routing.Cli.Commands;
+
+/// <summary><c>routing up</c>: every service in one process on loopback, until Ctrl-C.</summary>
+public static class UpCommand
+{
+    public static Command Create()
+    {
+        var redis = new Option<string?>("--redis")
+        {
+            Description = "Redis connection string (StackExchange.Redis format). Default: Routing__Redis__ConnectionString, else an embedded Redis-compatible server.",
+        };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (budget 5101, metrics 9101)." };
+        var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
+        {
+            redis, bind, anyPorts,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var connection = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("Routing__Redis__ConnectionString");
+            await using var stack = await LocalStack.StartAsync(
+                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts) ? LocalPorts.Any : LocalPorts.Defaults, "simple", cancellationToken);
+            PrintEndpoints(stack);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                AnsiConsole.MarkupLine("[grey]Stopping…[/]");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintEndpoints(LocalStack stack)
+    {
+        var table = new Table().AddColumns("service", "gRPC", "metrics");
+        foreach (var service in stack.Services)
+        {
+            table.AddRow(service.Name, service.GrpcAddress, service.MetricsAddress);
+        }
+        table.AddRow("redis", stack.RedisIsEmbedded ? $"{stack.RedisConnectionString} (embedded Garnet, in memory)" : stack.RedisConnectionString, "");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
+        // A plain line that scripts and tests can wait for.
+        Console.WriteLine($"READY budget={stack.Budget.GrpcAddress}");
+    }
+}

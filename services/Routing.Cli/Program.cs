@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Routing.Cli.Commands;
+
+var root = new RootCommand("routing: budget-aware model routing for LLM agents")
+{
+    UpCommand.Create(),
+    BenchCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
