@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Garnet;
+using Routing.ServiceDefaults.Hosting;
 
 namespace Routing.EmbeddedRedis;
 
@@ -29,9 +29,7 @@ public sealed class EmbeddedRedisServer : IDisposable
     {
         if (port == 0)
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            port = FreePort.Pick(IPAddress.Loopback);
         }
         var server = new GarnetServer(
         [

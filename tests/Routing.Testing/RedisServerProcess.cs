@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Routing.ServiceDefaults.Hosting;
+using Xunit;
+
+namespace Routing.Testing;
+
+/// <summary>
+/// A real redis-server child process with AOF on (<c>appendfsync always</c>) in its own folder, which a
+/// fault test may kill and start again on the same port and data.
+/// </summary>
+public sealed class RedisServerProcess : IDisposable
+{
+    /// <summary>Set in CI: a missing redis-server fails the test instead of skipping it.</summary>
+    public const string RequireVariable = "ROUTING_REQUIRE_REDIS_SERVER";
+
+    private readonly string _directory;
+    private Process? _process;
+
+    private RedisServerProcess(string binary, string directory, int port)
+    {
+        Binary = binary;
+        _directory = directory;
+        Port = port;
+    }
+
+    public string Binary { get; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>Starts redis-server, or skips the test (fails it in CI) when the machine has none.</summary>
+    public static RedisServerProcess StartOrSkip()
+    {
+        var binary = FindBinary();
+        if (binary is null)
+        {
+            var required = Environment.GetEnvironmentVariable(RequireVariable) == "1";
+            Assert.False(required, $"{RequireVariable}=1 but redis-server is not on PATH");
+            Skip.If(true, "redis-server is not installed (apt-get install redis-server); fault tests need a real server they can kill and restart");
+        }
+        var directory = Directory.CreateTempSubdirectory("routing-redis-").FullName;
+        var server = new RedisServerProcess(binary!, directory, FreePort.Pick(IPAddress.Loopback));
+        server.Start();
+        return server;
+    }
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo(Binary)
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no",
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilAccepting(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>SIGKILL: no graceful shutdown, so only what AOF already fsynced survives.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    private void WaitUntilAccepting(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        throw new TimeoutException($"redis-server did not accept connections on port {Port} within {timeout}");
+    }
+
+    private static string? FindBinary()
+    {
+        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(folder, "redis-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
