@@ -1,0 +1,35 @@
+namespace Routing.Simulation.Tasks;
+
+/// <summary>HST-Bench task domains. The numeric values index per-domain arrays.</summary>
+public enum Domain
+{
+    Search = 0,
+    Coding = 1,
+}
+
+/// <summary>Names and counts shared by everything that loops over domains and complexity bins.</summary>
+public static class TaskSpace
+{
+    public const int DomainCount = 2;
+
+    /// <summary>Bins of human solve time: ≤0.1, ≤0.5, ≤2.5, ≤12.5, ≤60 minutes.</summary>
+    public const int BinCount = 5;
+
+    private static readonly double[] BinUpperMinutes = [0.1, 0.5, 2.5, 12.5, 60];
+
+    public static string Name(Domain domain) => domain == Domain.Search ? "search" : "coding";
+
+    public static Domain Parse(string name) => name switch
+    {
+        "search" => Domain.Search,
+        "coding" => Domain.Coding,
+        _ => throw new ArgumentException($"Unknown domain '{name}'; expected 'search' or 'coding'.", nameof(name)),
+    };
+
+    /// <summary>Upper bound of a bin's human solve time in minutes.</summary>
+    public static double BinUpperBoundMinutes(int bin) => BinUpperMinutes[bin];
+
+    /// <summary>Human label of a bin, e.g. "≤2.5 min".</summary>
+    public static string BinLabel(int bin) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≤{BinUpperMinutes[bin]} min");
+}
