@@ -4,4 +4,6 @@ namespace Routing.ServiceDefaults;
 public static class HealthTags
 {
     public const string Ready = "ready";
+
+    public const string Live = "live";
 }

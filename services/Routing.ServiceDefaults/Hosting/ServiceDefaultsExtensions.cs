@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Routing.ServiceDefaults.Options;
@@ -37,10 +38,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>
-        {
-            o.Services.Map("", check => check.Tags.Contains(HealthTags.Ready));
-            o.Services.Map(LivenessServiceName, _ => false);
-        });
+            {
+                o.Services.Map("", check => check.Tags.Contains(HealthTags.Ready));
+                o.Services.Map(LivenessServiceName, check => check.Tags.Contains(HealthTags.Live));
+            })
+            // Liveness needs one check that always passes: a service with no checks reports UNKNOWN.
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         return builder;
     }
 
@@ -52,7 +55,7 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapMetrics().RequireHost(metricsHost);
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(metricsHost);
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) }).RequireHost(metricsHost);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready) }).RequireHost(metricsHost);
         return app;
     }
