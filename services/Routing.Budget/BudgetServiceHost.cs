@@ -4,7 +4,9 @@ using Routing.Budget.Leases;
 using Routing.Budget.Ledger;
 using Routing.Budget.Metrics;
 using Routing.Budget.Options;
+using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
+using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Options;
 using Routing.ServiceDefaults.Redis;
 using StackExchange.Redis;
@@ -23,6 +25,10 @@ public static class BudgetServiceHost
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
         builder.Services.AddBudgetLedger();
+        builder.Services.AddSingleton(new StorageErrorPolicy(
+            "the budget ledger's Redis is unreachable; if a reservation was in flight its outcome is unknown: retry with the same idempotency_key",
+            "budget ledger script failed",
+            BudgetMetrics.Errors));
         builder.Services.AddGrpc(o => o.Interceptors.Add<StorageErrorInterceptor>());
         builder.Services.AddHostedService<LeaseSweeper>();
 

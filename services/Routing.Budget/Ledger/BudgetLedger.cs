@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Routing.Budget.Metrics;
+using Routing.ServiceDefaults.Metrics;
+using Routing.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Routing.Budget.Ledger;
@@ -151,14 +153,14 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
         return total;
     }
 
-    private async Task<RedisResult[]> RunAsync(LedgerScript script, RedisKey[] scriptKeys, RedisValue[] args)
+    private async Task<RedisResult[]> RunAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args)
     {
         var reply = (RedisResult[])(await TimedAsync(script, scriptKeys, args))!;
         BudgetMetrics.LeaseExpiries.Inc((long)reply[1]);
         return reply;
     }
 
-    private async Task<RedisResult> TimedAsync(LedgerScript script, RedisKey[] scriptKeys, RedisValue[] args)
+    private async Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args)
     {
         var started = Stopwatch.GetTimestamp();
         try

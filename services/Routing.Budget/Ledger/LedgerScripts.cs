@@ -1,4 +1,5 @@
 using System.Reflection;
+using Routing.ServiceDefaults.Redis;
 
 namespace Routing.Budget.Ledger;
 
@@ -20,16 +21,16 @@ public sealed class LedgerScripts
         Sweep = Compose(prelude, "sweep");
     }
 
-    public LedgerScript OpenTask { get; }
-    public LedgerScript Reserve { get; }
-    public LedgerScript Commit { get; }
-    public LedgerScript Release { get; }
-    public LedgerScript GetTask { get; }
-    public LedgerScript CloseTask { get; }
-    public LedgerScript Tenant { get; }
-    public LedgerScript Sweep { get; }
+    public RedisScript OpenTask { get; }
+    public RedisScript Reserve { get; }
+    public RedisScript Commit { get; }
+    public RedisScript Release { get; }
+    public RedisScript GetTask { get; }
+    public RedisScript CloseTask { get; }
+    public RedisScript Tenant { get; }
+    public RedisScript Sweep { get; }
 
-    private static LedgerScript Compose(string prelude, string name) => new(name, prelude + "\n" + Read(name));
+    private static RedisScript Compose(string prelude, string name) => new(name, prelude + "\n" + Read(name));
 
     private static string Read(string name)
     {

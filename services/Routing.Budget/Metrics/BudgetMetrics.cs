@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Prometheus;
 
 namespace Routing.Budget.Metrics;
@@ -33,19 +32,4 @@ public static class BudgetMetrics
             LabelNames = ["script"],
             Buckets = Histogram.ExponentialBuckets(0.000_05, 2, 16),
         });
-}
-
-/// <summary>Caps the tenant label set: the first <c>max</c> tenants get their own series, later ones share "other".</summary>
-public sealed class TenantLabels(int max)
-{
-    private readonly ConcurrentDictionary<string, string> _labels = new(StringComparer.Ordinal);
-
-    public string For(string tenant)
-    {
-        if (_labels.TryGetValue(tenant, out var label))
-        {
-            return label;
-        }
-        return _labels.Count >= max ? "other" : _labels.GetOrAdd(tenant, tenant);
-    }
 }

@@ -1,15 +1,21 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Routing.Budget.Metrics;
+using Prometheus;
 using StackExchange.Redis;
 
-namespace Routing.Budget.Grpc;
+namespace Routing.ServiceDefaults.Grpc;
+
+/// <summary>What a service tells its callers when its Redis fails, and where it counts failed calls.</summary>
+/// <param name="UnavailableMessage">Start of the <c>Unavailable</c> message: what is down and whether a retry is safe.</param>
+/// <param name="InternalMessage">Start of the <c>Internal</c> message for a script or command error.</param>
+/// <param name="Errors">Counter with the labels <c>method</c> and <c>code</c>.</param>
+public sealed record StorageErrorPolicy(string UnavailableMessage, string InternalMessage, Counter Errors);
 
 /// <summary>
-/// Turns Redis failures into <c>Unavailable</c> (the caller may retry with the same idempotency key: a
-/// grant is only ever returned after Redis recorded it) and counts every failed call by status code.
+/// Turns Redis failures into <c>Unavailable</c> (the caller may retry: a service only answers after Redis
+/// recorded the change) and counts every failed call by method and status code.
 /// </summary>
-public sealed class StorageErrorInterceptor : Interceptor
+public sealed class StorageErrorInterceptor(StorageErrorPolicy policy) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -29,13 +35,12 @@ public sealed class StorageErrorInterceptor : Interceptor
         {
             Count(context, StatusCode.Unavailable);
             throw new RpcException(new Status(StatusCode.Unavailable,
-                "the budget ledger's Redis is unreachable; if a reservation was in flight its outcome is unknown: " +
-                $"retry with the same idempotency_key ({exception.GetType().Name}: {exception.Message})"));
+                $"{policy.UnavailableMessage} ({exception.GetType().Name}: {exception.Message})"));
         }
         catch (RedisException exception)
         {
             Count(context, StatusCode.Internal);
-            throw new RpcException(new Status(StatusCode.Internal, $"budget ledger script failed: {exception.Message}"));
+            throw new RpcException(new Status(StatusCode.Internal, $"{policy.InternalMessage}: {exception.Message}"));
         }
     }
 
@@ -51,10 +56,10 @@ public sealed class StorageErrorInterceptor : Interceptor
         _ => false,
     };
 
-    private static void Count(ServerCallContext context, StatusCode code)
+    private void Count(ServerCallContext context, StatusCode code)
     {
         var method = context.Method;
         var slash = method.LastIndexOf('/');
-        BudgetMetrics.Errors.WithLabels(slash >= 0 ? method[(slash + 1)..] : method, code.ToString()).Inc();
+        policy.Errors.WithLabels(slash >= 0 ? method[(slash + 1)..] : method, code.ToString()).Inc();
     }
 }

@@ -2,17 +2,17 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Routing.Budget.Ledger;
+namespace Routing.ServiceDefaults.Redis;
 
 /// <summary>
-/// One ledger script, sent as <c>EVALSHA</c>. After a Redis restart the server's script cache is empty; the
+/// One Lua script, sent as <c>EVALSHA</c>. After a Redis restart the server's script cache is empty; the
 /// first call then gets NOSCRIPT and falls back to <c>EVAL</c>, which loads the script again.
 /// </summary>
-public sealed class LedgerScript
+public sealed class RedisScript
 {
     private readonly byte[] _sha1;
 
-    public LedgerScript(string name, string source)
+    public RedisScript(string name, string source)
     {
         Name = name;
         Source = source;

@@ -1,0 +1,259 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Routing.Simulation;
+using Routing.Simulation.Benchmark;
+using Spectre.Console;
+
+namespace Routing.Cli.Bench;
+
+/// <summary>
+/// <c>routing bench routing</c>: the routing frontier on the agent simulator's held-out tasks — every strategy
+/// on the same tasks (common random numbers), per domain and bin, optionally under a hard budget and a
+/// large-call cap. All figures come from the simulator, not from real agents.
+/// </summary>
+public static class RoutingBenchCommand
+{
+    /// <summary>Base names accepted by <c>--strategies</c>, in report order.</summary>
+    public static IReadOnlyList<string> StrategyNames { get; } = ["always-small", "always-large", "random", "cascade", "first-large", "oracle"];
+
+    public static Command Create()
+    {
+        var tasksPerCell = new Option<int>("--tasks-per-cell") { Description = "Held-out tasks per domain × bin cell (10 cells).", DefaultValueFactory = _ => 2000 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the held-out task set (calibration seeds 20260501, 20260502, 777 are refused).", DefaultValueFactory = _ => FrontierSettings.DefaultSeed };
+        var budget = new Option<long?>("--budget-micros") { Description = "Hard per-episode budget in micro-dollars, enforced by budget-constrained decoding." };
+        var cap = new Option<int?>("--large-cap") { Description = "Most calls per episode on the largest model (K), enforced by budget-constrained decoding." };
+        var pool = new Option<string>("--pool") { Description = "'step' (GPT-4.1-mini/GPT-4.1-like pair) or 'sale' (Qwen3 4B–32B-like pool).", DefaultValueFactory = _ => "step" };
+        var randomP = new Option<double>("--random-p") { Description = "P(largest) per step of the random baseline.", DefaultValueFactory = _ => 0.5 };
+        var firstLarge = new Option<int>("--first-large-k") { Description = "Steps on the largest model before First-Large switches to the smallest.", DefaultValueFactory = _ => 1 };
+        var strategies = new Option<string?>("--strategies") { Description = "Comma-separated subset of: " + string.Join(", ", StrategyNames) + " (default: all)." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
+        var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
+        {
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new RoutingBenchSettings(
+                new FrontierSettings
+                {
+                    TasksPerCell = parse.GetValue(tasksPerCell),
+                    Seed = parse.GetValue(seed),
+                    BudgetMicros = parse.GetValue(budget),
+                    LargeCallCap = parse.GetValue(cap),
+                    Pool = parse.GetValue(pool) ?? "step",
+                    Threads = parse.GetValue(threads),
+                },
+                parse.GetValue(randomP),
+                parse.GetValue(firstLarge),
+                ParseList(parse.GetValue(strategies)));
+            var problems = settings.Validate();
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    Console.Error.WriteLine(problem);
+                }
+
+                return Task.FromResult(2);
+            }
+
+            var report = Run(settings, showProgress: true, cancellationToken);
+            Print(report);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(ToJson(report));
+            }
+
+            return Task.FromResult(report.TotalOverruns == 0 || !settings.Frontier.Constrained ? 0 : 1);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the frontier; with <paramref name="showProgress"/> a progress bar runs on standard error.</summary>
+    public static FrontierReport Run(RoutingBenchSettings settings, bool showProgress = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = settings.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(settings));
+        }
+
+        var evaluator = new FrontierEvaluator(SimulatorModel.Default);
+        var strategies = settings.Strategies();
+        if (!showProgress)
+        {
+            return evaluator.Run(settings.Frontier, strategies, cancellationToken: cancellationToken);
+        }
+
+        FrontierReport? report = null;
+        ProgressOnStandardError().Start(context =>
+        {
+            var bar = context.AddTask($"simulated episodes ({strategies.Count} strategies)", maxValue: 1);
+            report = evaluator.Run(settings.Frontier, strategies, (done, all) => bar.Value = (double)done / all, cancellationToken);
+            bar.Value = 1;
+        });
+        return report!;
+    }
+
+    /// <summary>The report as one line of JSON (snake_case; success and large_share as fractions).</summary>
+    public static string ToJson(FrontierReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var strategies = new List<RoutingBenchStrategyJson>(report.Strategies.Count);
+        foreach (var s in report.Strategies)
+        {
+            strategies.Add(new RoutingBenchStrategyJson(
+                s.Name, s.Overall.SuccessPct / 100, s.Overall.CostUsd, s.Overall.MeanCostMicros, s.CostVsAlwaysLarge,
+                s.Overall.LargeShare, s.Overall.LargeTaskShare, s.Overall.Overruns, s.Overall.Episodes,
+                [.. s.Domains.Select(Cell)], [.. s.Bins.Select(Cell)], [.. s.Cells.Select(Cell)]));
+        }
+
+        var dto = new RoutingBenchJson(
+            "routing", report.Source, report.Seed, report.TasksPerCell, report.Pool, report.SmallAgent, report.LargeAgent,
+            report.BudgetMicros, report.LargeCallCap, report.TotalOverruns, strategies);
+        return JsonSerializer.Serialize(dto, RoutingBenchJsonContext.Default.RoutingBenchJson);
+
+        static RoutingBenchCellJson Cell(FrontierCell c) => new(
+            c.Domain, c.Bin < 0 ? null : c.Bin, c.BinLabel, c.Figures.SuccessPct / 100, c.Figures.CostUsd, c.Figures.MeanCostMicros,
+            c.Figures.LargeShare, c.Figures.Overruns, c.Figures.Episodes);
+    }
+
+    private static List<string>? ParseList(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static Progress ProgressOnStandardError() =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
+            .Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn());
+
+    private static void Print(FrontierReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected)
+        {
+            // Piped into a file or a pager: keep the 13-column table on one line per strategy.
+            console.Profile.Width = 160;
+        }
+
+        console.MarkupLine(inv,
+            "[bold]Routing frontier — SIMULATOR figures[/] (seeded agent simulator, not real agents) · pool [bold]{0}[/] ({1} → {2}) · {3} held-out tasks per cell, seed {4}",
+            report.Pool, Markup.Escape(report.SmallAgent), Markup.Escape(report.LargeAgent), report.TasksPerCell, report.Seed);
+        if (report.BudgetMicros is not null || report.LargeCallCap is not null)
+        {
+            console.MarkupLine(inv, "hard budget: {0} · large-call cap K: {1} · budget-constrained decoding on every strategy",
+                report.BudgetMicros is { } b ? b.ToString("N0", inv) + " µ$" : "none", report.LargeCallCap?.ToString(inv) ?? "none");
+        }
+
+        var table = new Table().AddColumns("strategy", "success %", "µ$/task", "vs large", "large share", "overruns");
+        for (var b = 0; b < Simulation.Tasks.TaskSpace.BinCount; b++)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(Simulation.Tasks.TaskSpace.BinLabel(b))).RightAligned());
+        }
+
+        table.AddColumns("search %", "coding %");
+        foreach (var s in report.Strategies)
+        {
+            var row = new List<string>
+            {
+                Markup.Escape(s.Name),
+                s.Overall.SuccessPct.ToString("F1", inv),
+                s.Overall.MeanCostMicros.ToString("N0", inv),
+                s.CostVsAlwaysLarge is { } r ? r.ToString("F2", inv) : "–",
+                s.Overall.LargeShare.ToString("P0", inv),
+                s.Overall.Overruns.ToString(inv),
+            };
+            foreach (var bin in s.Bins)
+            {
+                row.Add(bin.Figures.SuccessPct.ToString("F1", inv));
+            }
+
+            foreach (var domain in s.Domains)
+            {
+                row.Add(domain.Figures.SuccessPct.ToString("F1", inv));
+            }
+
+            table.AddRow([.. row]);
+        }
+
+        console.Write(table);
+        console.MarkupLine(inv, "per-bin columns: success % over both domains · overruns {0} · all figures from the simulator", report.TotalOverruns);
+    }
+}
+
+/// <summary>Settings of <c>routing bench routing</c>.</summary>
+public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null)
+{
+    public List<string> Validate()
+    {
+        var problems = Frontier.Validate();
+        if (RandomLargeProbability is < 0 or > 1 || double.IsNaN(RandomLargeProbability))
+        {
+            problems.Add("--random-p must be between 0 and 1");
+        }
+
+        if (FirstLargeSteps < 0)
+        {
+            problems.Add("--first-large-k must be ≥ 0");
+        }
+
+        if (Only is not null)
+        {
+            if (Only.Count == 0)
+            {
+                problems.Add("--strategies must name at least one strategy");
+            }
+
+            foreach (var name in Only)
+            {
+                if (!RoutingBenchCommand.StrategyNames.Contains(name))
+                {
+                    problems.Add($"--strategies: unknown strategy '{name}'; expected one of {string.Join(", ", RoutingBenchCommand.StrategyNames)}");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The baselines, filtered by <see cref="Only"/> when given, in report order.</summary>
+    public IReadOnlyList<RoutingStrategy> Strategies()
+    {
+        var all = RoutingStrategy.Baselines(RandomLargeProbability, FirstLargeSteps, Frontier.Seed);
+        if (Only is null)
+        {
+            return all;
+        }
+
+        var chosen = new List<RoutingStrategy>();
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (Only.Contains(RoutingBenchCommand.StrategyNames[i]))
+            {
+                chosen.Add(all[i]);
+            }
+        }
+
+        return chosen;
+    }
+}
+
+public sealed record RoutingBenchCellJson(
+    string Domain, int? Bin, string BinLabel, double Success, double CostUsd, long MeanCostMicros, double LargeShare, int Overruns, int Episodes);
+
+public sealed record RoutingBenchStrategyJson(
+    string Name, double Success, double CostUsd, long MeanCostMicros, double? CostVsLarge, double LargeShare, double LargeTaskShare,
+    int Overruns, int Episodes, IReadOnlyList<RoutingBenchCellJson> Domains, IReadOnlyList<RoutingBenchCellJson> Bins, IReadOnlyList<RoutingBenchCellJson> Cells);
+
+public sealed record RoutingBenchJson(
+    string Benchmark, string Source, ulong Seed, int TasksPerCell, string Pool, string SmallAgent, string LargeAgent,
+    long? BudgetMicros, int? LargeCap, int Overruns, IReadOnlyList<RoutingBenchStrategyJson> Strategies);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(RoutingBenchJson))]
+public sealed partial class RoutingBenchJsonContext : JsonSerializerContext;
