@@ -1,0 +1,3 @@
+using Routing.Memory;
+
+await MemoryServiceHost.Build(args).RunAsync();
