@@ -1,0 +1,3 @@
+using Routing.Policy;
+
+await PolicyServiceHost.Build(args).RunAsync();
