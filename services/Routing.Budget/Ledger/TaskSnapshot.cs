@@ -27,36 +27,30 @@ public sealed record TaskSnapshot(
 
     public int? LargeCallsLeft => LargeCallCap is { } cap ? Math.Max(0, cap - LargeCallsCommitted - LargeCallsReserved) : null;
 
-    /// <summary>Parses the flat HGETALL array the scripts return.</summary>
-    public static TaskSnapshot Parse(string tenant, string taskId, RedisResult flat)
+    /// <summary>Parses a task as the scripts return it: the values of prelude.lua's TASK_FIELDS, in order.</summary>
+    public static TaskSnapshot Parse(string tenant, string taskId, RedisResult reply)
     {
-        var items = (RedisResult[])flat!;
-        var fields = new Dictionary<string, string>(items.Length / 2, StringComparer.Ordinal);
-        for (var i = 0; i + 1 < items.Length; i += 2)
-        {
-            fields[(string)items[i]!] = (string)items[i + 1]!;
-        }
-
-        long Long(string name) => fields.TryGetValue(name, out var value) ? long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        int Int(string name) => checked((int)Long(name));
-        var cap = Long("large_cap");
+        var values = (RedisResult[])reply!;
+        long Long(int index) => (long)values[index];
+        int Int(int index) => checked((int)Long(index));
+        var cap = Long(4);
         return new TaskSnapshot(
             tenant,
             taskId,
-            Closed: fields.TryGetValue("state", out var state) && state == "closed",
-            LimitMicros: Long("limit"),
-            CommittedMicros: Long("committed"),
-            ReservedMicros: Long("reserved"),
+            Closed: (string?)values[0] == "closed",
+            LimitMicros: Long(1),
+            CommittedMicros: Long(2),
+            ReservedMicros: Long(3),
             LargeCallCap: cap < 0 ? null : checked((int)cap),
-            LargeCallsCommitted: Int("large_committed"),
-            LargeCallsReserved: Int("large_reserved"),
-            OverrunMicros: Long("overrun"),
-            ReservationsGranted: Int("n_granted"),
-            ReservationsCommitted: Int("n_committed"),
-            ReservationsReleased: Int("n_released"),
-            ReservationsExpired: Int("n_expired"),
-            OpenedAtMs: Long("opened_ms"),
-            ExpiresAtMs: Long("expires_ms"),
-            TtlSeconds: checked((int)(Long("ttl_ms") / 1000)));
+            LargeCallsCommitted: Int(5),
+            LargeCallsReserved: Int(6),
+            OverrunMicros: Long(7),
+            ReservationsGranted: Int(8),
+            ReservationsCommitted: Int(9),
+            ReservationsReleased: Int(10),
+            ReservationsExpired: Int(11),
+            OpenedAtMs: Long(12),
+            ExpiresAtMs: Long(13),
+            TtlSeconds: checked((int)(Long(14) / 1000)));
     }
 }

@@ -1,19 +1,23 @@
 -- KEYS[1] task hash, KEYS[2] reservations hash. ARGV: prefix, task.
 -- Closing ends every live reservation as expired: the task is over, so no new spend is expected; a commit
 -- that still arrives (a call that was in flight) is recorded as an overrun.
--- Reply: {status, reclaimed, ledger}; status closed | already_closed | no_task.
-local prefix, task = ARGV[1], ARGV[2]
+-- Reply: {status, reclaimed, task}; status closed | already_closed | no_task.
+local prefix, task_id = ARGV[1], ARGV[2]
 local now = now_ms()
 local reclaimed = reclaim(prefix, now, 100)
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'no_task', reclaimed, {}} end
-if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'already_closed', reclaimed, ledger(KEYS[1])} end
+local task = load_task(KEYS[1])
+if not task then return {'no_task', reclaimed, {}} end
+if task.state == 'closed' then return {'already_closed', reclaimed, reply_task(task)} end
 local flat = redis.call('HGETALL', KEYS[2])
 for i = 1, #flat, 2 do
   local rid = string.match(flat[i], '^(r%d+)%.s$')
   if rid and flat[i + 1] == 'live' then
     local r = redis.call('HMGET', KEYS[2], rid .. '.a', rid .. '.l')
-    end_reservation(prefix, task, rid, tonumber(r[1]), tonumber(r[2]), 'expired')
+    end_reservation(prefix, task, task_id, rid, tonumber(r[1]), tonumber(r[2]), 'expired')
+    redis.call('HSET', KEYS[2], rid .. '.s', 'expired')
   end
 end
-redis.call('HSET', KEYS[1], 'state', 'closed', 'closed_ms', now)
-return {'closed', reclaimed, ledger(KEYS[1])}
+set(task, 'state', 'closed')
+save(task)
+redis.call('HSET', KEYS[1], 'closed_ms', now)
+return {'closed', reclaimed, reply_task(task)}

@@ -1,4 +1,5 @@
--- KEYS[1] task hash. ARGV: prefix. Reply: {status, reclaimed, ledger}; status found | no_task.
+-- KEYS[1] task hash. ARGV: prefix. Reply: {status, reclaimed, task}; status found | no_task.
 local reclaimed = reclaim(ARGV[1], now_ms(), 100)
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'no_task', reclaimed, {}} end
-return {'found', reclaimed, ledger(KEYS[1])}
+local task = load_task(KEYS[1])
+if not task then return {'no_task', reclaimed, {}} end
+return {'found', reclaimed, reply_task(task)}

@@ -2,34 +2,78 @@
 -- every number written back stays an integer, because HINCRBY refuses "3.0".
 --
 -- Key layout (all keys of a tenant share the hash tag {tenant}, so one script touches one cluster slot):
---   <p>task:<task>   hash  limit, committed, reserved, large_*, counters, state, opened_ms, expires_ms
+--   <p>task:<task>   hash  the fields in TASK_FIELDS below
 --   <p>res:<task>    hash  <rid>.s state, <rid>.a amount, <rid>.l large, <rid>.e lease expiry, <rid>.r
---                          remaining at grant, <rid>.x actual, <rid>.o overrun; k:<idempotency key> -> rid
+--                          remaining at grant, <rid>.x actual, <rid>.o overrun, <rid>.p state before commit;
+--                          k:<idempotency key> -> rid
 --   <p>tenant        hash  ceiling, window_ms, reserved
 --   <p>leases        zset  "<task>\n<rid>\n<amount>\n<large>" scored by lease expiry (ms)
 --   <p>spend         hash  <bucket start ms> -> committed micros (only while the tenant has a ceiling)
 -- <p> is ARGV[1], the tenant's prefix, e.g. "routing:budget:{acme}:".
+--
+-- A task is read once (one HMGET), changed in Lua, and written back once (one HSET of the changed fields):
+-- every redis.call costs a few microseconds, and the ledger's throughput is the scripts' throughput.
+-- Replies carry the task as TASK_FIELDS values in this order (C# parses them by position).
+
+local unpack = unpack or table.unpack
+
+local TASK_FIELDS = {'state', 'limit', 'committed', 'reserved', 'large_cap', 'large_committed', 'large_reserved',
+  'overrun', 'n_granted', 'n_committed', 'n_released', 'n_expired', 'opened_ms', 'expires_ms', 'ttl_ms', 'seq'}
 
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function lease_member(task, rid, amount, large)
-  return task .. '\n' .. rid .. '\n' .. amount .. '\n' .. large
+-- nil when the task does not exist (never opened, or its ttl passed).
+local function load_task(key)
+  local v = redis.call('HMGET', key, unpack(TASK_FIELDS))
+  if not v[1] then return nil end
+  local task = {key = key, state = v[1], dirty = {}}
+  for i = 2, #TASK_FIELDS do task[TASK_FIELDS[i]] = tonumber(v[i]) end
+  return task
 end
 
--- Returns a live reservation's amount to its task and tenant and drops its lease. new_state is
--- 'committed', 'released' or 'expired'.
-local function end_reservation(prefix, task, rid, amount, large, new_state)
-  local task_key = prefix .. 'task:' .. task
-  redis.call('HSET', prefix .. 'res:' .. task, rid .. '.s', new_state)
-  redis.call('HINCRBY', task_key, 'reserved', -amount)
-  if large == 1 then redis.call('HINCRBY', task_key, 'large_reserved', -1) end
+local function add(task, field, delta)
+  task[field] = task[field] + delta
+  task.dirty[field] = true
+end
+
+local function set(task, field, value)
+  task[field] = value
+  task.dirty[field] = true
+end
+
+local function save(task)
+  local args = {}
+  for field in pairs(task.dirty) do
+    args[#args + 1] = field
+    args[#args + 1] = task[field]
+  end
+  if #args > 0 then redis.call('HSET', task.key, unpack(args)) end
+  task.dirty = {}
+end
+
+local function reply_task(task)
+  if not task then return {} end
+  local out = {}
+  for i = 1, #TASK_FIELDS do out[i] = task[TASK_FIELDS[i]] end
+  return out
+end
+
+local function lease_member(task_id, rid, amount, large)
+  return task_id .. '\n' .. rid .. '\n' .. amount .. '\n' .. large
+end
+
+-- Ends a live reservation as 'committed', 'released' or 'expired': its amount leaves the task's and the
+-- tenant's reserved sums and its lease is dropped. The caller saves the task and writes the new state.
+local function end_reservation(prefix, task, task_id, rid, amount, large, new_state)
+  add(task, 'reserved', -amount)
+  if large == 1 then add(task, 'large_reserved', -1) end
+  if new_state == 'expired' then add(task, 'n_expired', 1) end
+  if new_state == 'released' then add(task, 'n_released', 1) end
   redis.call('HINCRBY', prefix .. 'tenant', 'reserved', -amount)
-  redis.call('ZREM', prefix .. 'leases', lease_member(task, rid, amount, large))
-  if new_state == 'expired' then redis.call('HINCRBY', task_key, 'n_expired', 1) end
-  if new_state == 'released' then redis.call('HINCRBY', task_key, 'n_released', 1) end
+  redis.call('ZREM', prefix .. 'leases', lease_member(task_id, rid, amount, large))
 end
 
 -- Reclaims up to max_count expired leases of the tenant, oldest first. A lease whose task already expired
@@ -37,11 +81,16 @@ end
 local function reclaim(prefix, now, max_count)
   local members = redis.call('ZRANGEBYSCORE', prefix .. 'leases', '-inf', now, 'LIMIT', 0, max_count)
   for _, member in ipairs(members) do
-    local task, rid, amount, large = string.match(member, '^(.*)\n([^\n]+)\n(%d+)\n([01])$')
+    local task_id, rid, amount, large = string.match(member, '^(.*)\n([^\n]+)\n(%d+)\n([01])$')
     amount = tonumber(amount)
     large = tonumber(large)
-    if redis.call('HGET', prefix .. 'res:' .. task, rid .. '.s') == 'live' then
-      end_reservation(prefix, task, rid, amount, large, 'expired')
+    local res_key = prefix .. 'res:' .. task_id
+    local task = nil
+    if redis.call('HGET', res_key, rid .. '.s') == 'live' then task = load_task(prefix .. 'task:' .. task_id) end
+    if task then
+      end_reservation(prefix, task, task_id, rid, amount, large, 'expired')
+      save(task)
+      redis.call('HSET', res_key, rid .. '.s', 'expired')
     else
       redis.call('HINCRBY', prefix .. 'tenant', 'reserved', -amount)
       redis.call('ZREM', prefix .. 'leases', member)
@@ -74,16 +123,8 @@ local function record_spend(prefix, now, window_ms, amount)
   redis.call('HINCRBY', prefix .. 'spend', start, amount)
 end
 
-local function tenant_view(prefix, now)
+-- ceiling, window_ms, reserved; the window's spend is summed only when asked (it walks the buckets).
+local function tenant_limits(prefix)
   local t = redis.call('HMGET', prefix .. 'tenant', 'ceiling', 'window_ms', 'reserved')
-  local ceiling = tonumber(t[1] or '0')
-  local window_ms = tonumber(t[2] or '0')
-  local reserved = tonumber(t[3] or '0')
-  local spent = 0
-  if ceiling > 0 then spent = window_spend(prefix, now, window_ms) end
-  return ceiling, window_ms, reserved, spent
-end
-
-local function ledger(task_key)
-  return redis.call('HGETALL', task_key)
+  return tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
 end

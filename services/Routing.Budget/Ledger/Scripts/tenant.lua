@@ -7,5 +7,7 @@ local ceiling = tonumber(ARGV[2])
 if ceiling >= 0 then
   redis.call('HSET', prefix .. 'tenant', 'ceiling', ceiling, 'window_ms', ARGV[3])
 end
-local c, window_ms, reserved, spent = tenant_view(prefix, now)
+local c, window_ms, reserved = tenant_limits(prefix)
+local spent = 0
+if c > 0 then spent = window_spend(prefix, now, window_ms) end
 return {c, window_ms, spent, reserved, reclaimed}
