@@ -1,3 +1,4 @@
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Routing.Cli.Hosting;
 using Routing.Contracts.Budget.V1;
@@ -12,7 +13,7 @@ public sealed class LocalStackTests
     [Fact]
     public async Task UpServesTheBudgetServiceOnTheEmbeddedServer()
     {
-        await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", LocalPorts.Any, "none", CancellationToken.None);
+        await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
         using var channel = GrpcChannel.ForAddress(stack.Budget.GrpcAddress);
         var client = new BudgetService.BudgetServiceClient(channel);
 
@@ -25,9 +26,23 @@ public sealed class LocalStackTests
     }
 
     [Fact]
+    public async Task UpServesEveryServiceWithHealthyReadiness()
+    {
+        await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
+
+        foreach (var service in stack.Services)
+        {
+            using var channel = GrpcChannel.ForAddress(service.GrpcAddress);
+            var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = "" });
+            Assert.True(health.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{service.Name} is {health.Status}");
+        }
+        Assert.Equal(["budget", "policy", "memory"], stack.Services.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task UpUsesTheConfiguredRedisWhenOneIsGiven()
     {
-        await using var stack = await LocalStack.StartAsync(TestRedis.ConnectionString, "127.0.0.1", LocalPorts.Any, "none", CancellationToken.None);
+        await using var stack = await LocalStack.StartAsync(TestRedis.ConnectionString, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
 
         Assert.False(stack.RedisIsEmbedded);
         Assert.Equal(TestRedis.ConnectionString, stack.RedisConnectionString);

@@ -60,7 +60,7 @@ public static class BudgetBenchCommand
     {
         ArgumentNullException.ThrowIfNull(settings);
         await using var stack = settings.Address is null
-            ? await LocalStack.StartAsync(settings.Redis, "127.0.0.1", LocalPorts.Any, "none", cancellationToken)
+            ? await LocalStack.StartAsync(settings.Redis, "127.0.0.1", anyPorts: true, "none", cancellationToken)
             : null;
         var serviceAddress = settings.Address ?? stack!.Budget.GrpcAddress;
         var redisConnection = settings.Redis ?? stack!.RedisConnectionString;

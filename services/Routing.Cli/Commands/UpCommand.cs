@@ -14,7 +14,7 @@ public static class UpCommand
             Description = "Redis connection string (StackExchange.Redis format). Default: Routing__Redis__ConnectionString, else an embedded Redis-compatible server.",
         };
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
-        var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (budget 5101, metrics 9101)." };
+        var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (gRPC budget 5101, policy 5102, memory 5103; metrics 9101–9103)." };
         var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
         {
             redis, bind, anyPorts,
@@ -23,7 +23,7 @@ public static class UpCommand
         {
             var connection = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("Routing__Redis__ConnectionString");
             await using var stack = await LocalStack.StartAsync(
-                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts) ? LocalPorts.Any : LocalPorts.Defaults, "simple", cancellationToken);
+                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken);
             PrintEndpoints(stack);
             try
             {
@@ -49,6 +49,6 @@ public static class UpCommand
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
-        Console.WriteLine($"READY budget={stack.Budget.GrpcAddress}");
+        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")));
     }
 }

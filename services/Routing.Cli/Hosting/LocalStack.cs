@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Routing.Budget;
 using Routing.EmbeddedRedis;
+using Routing.Memory;
+using Routing.Policy;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
 
@@ -22,6 +24,14 @@ public sealed record LocalService(string Name, WebApplication App, ServiceEndpoi
 /// </summary>
 public sealed class LocalStack : IAsyncDisposable
 {
+    /// <summary>The services <c>routing up</c> starts: name, default ports, and how to build the host.</summary>
+    private static readonly (string Name, int GrpcPort, int MetricsPort, Func<string[], Action<WebApplicationBuilder>, WebApplication> Build)[] Catalog =
+    [
+        ("budget", BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort, BudgetServiceHost.Build),
+        ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build),
+        ("memory", MemoryServiceHost.DefaultGrpcPort, MemoryServiceHost.DefaultMetricsPort, MemoryServiceHost.Build),
+    ];
+
     private readonly EmbeddedRedisServer? _embeddedRedis;
 
     private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services)
@@ -37,11 +47,15 @@ public sealed class LocalStack : IAsyncDisposable
 
     public IReadOnlyList<LocalService> Services { get; }
 
-    public LocalService Budget => Services[0];
+    public LocalService Budget => Find("budget");
+
+    public LocalService Policy => Find("policy");
+
+    public LocalService Memory => Find("memory");
 
     /// <param name="redisConnectionString">Null or empty starts the embedded server.</param>
-    /// <param name="ports">Ports per service; 0 picks free ones.</param>
-    public static async Task<LocalStack> StartAsync(string? redisConnectionString, string bindAddress, LocalPorts ports, string logFormat, CancellationToken cancellationToken)
+    /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
+    public static async Task<LocalStack> StartAsync(string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken)
     {
         EmbeddedRedisServer? embedded = null;
         if (string.IsNullOrWhiteSpace(redisConnectionString))
@@ -50,22 +64,23 @@ public sealed class LocalStack : IAsyncDisposable
             redisConnectionString = embedded.ConnectionString;
         }
 
-        var settings = new Dictionary<string, string?>
-        {
-            ["Routing:Redis:ConnectionString"] = redisConnectionString,
-            ["Routing:Service:BindAddress"] = bindAddress,
-            [LoggingSetup.FormatKey] = logFormat,
-            ["Routing:Service:GrpcPort"] = ports.BudgetGrpc.ToString(CultureInfo.InvariantCulture),
-            ["Routing:Service:MetricsPort"] = ports.BudgetMetrics.ToString(CultureInfo.InvariantCulture),
-        };
-        var budget = BudgetServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
-        var services = new List<LocalService> { new("budget", budget, Endpoint(budget)) };
+        var services = new List<LocalService>();
         var stack = new LocalStack(embedded, redisConnectionString, services);
         try
         {
-            foreach (var service in services)
+            foreach (var (name, grpcPort, metricsPort, build) in Catalog)
             {
-                await service.App.StartAsync(cancellationToken);
+                var settings = new Dictionary<string, string?>
+                {
+                    ["Routing:Redis:ConnectionString"] = redisConnectionString,
+                    ["Routing:Service:BindAddress"] = bindAddress,
+                    ["Routing:Service:GrpcPort"] = (anyPorts ? 0 : grpcPort).ToString(CultureInfo.InvariantCulture),
+                    ["Routing:Service:MetricsPort"] = (anyPorts ? 0 : metricsPort).ToString(CultureInfo.InvariantCulture),
+                    [LoggingSetup.FormatKey] = logFormat,
+                };
+                var app = build([], builder => builder.Configuration.AddInMemoryCollection(settings));
+                services.Add(new LocalService(name, app, (ServiceEndpointOptions)app.Services.GetService(typeof(ServiceEndpointOptions))!));
+                await app.StartAsync(cancellationToken);
             }
         }
         catch
@@ -78,22 +93,23 @@ public sealed class LocalStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in Services.Reverse())
+        for (var i = Services.Count - 1; i >= 0; i--)
         {
-            await service.App.StopAsync();
-            await service.App.DisposeAsync();
+            await Services[i].App.StopAsync();
+            await Services[i].App.DisposeAsync();
         }
         _embeddedRedis?.Dispose();
     }
 
-    private static ServiceEndpointOptions Endpoint(WebApplication app) =>
-        (ServiceEndpointOptions)app.Services.GetService(typeof(ServiceEndpointOptions))!;
-}
-
-/// <summary>Ports of the local stack; 0 picks a free port.</summary>
-public sealed record LocalPorts(int BudgetGrpc, int BudgetMetrics)
-{
-    public static readonly LocalPorts Defaults = new(BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort);
-
-    public static readonly LocalPorts Any = new(0, 0);
+    private LocalService Find(string name)
+    {
+        foreach (var service in Services)
+        {
+            if (service.Name == name)
+            {
+                return service;
+            }
+        }
+        throw new InvalidOperationException($"the local stack has no {name} service");
+    }
 }
