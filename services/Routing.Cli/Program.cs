@@ -5,5 +5,6 @@ var root = new RootCommand("routing: budget-aware model routing for LLM agents")
 {
     UpCommand.Create(),
     BenchCommand.Create(),
+    SimCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
