@@ -9,6 +9,7 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks, each against a baseline run side by side on the same machine.")
     {
         BudgetBenchCommand.Create(),
+        PolicyBenchCommand.Create(),
         MemoryBenchCommand.Create(),
         RoutingBenchCommand.Create(),
     };

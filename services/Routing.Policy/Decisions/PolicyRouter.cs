@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Routing.Contracts.Policy.V1;
 using Routing.Policy.Batching;
@@ -20,6 +21,9 @@ public sealed class PolicyRouter(ModelRegistry registry)
     private static readonly string[] ReasonLabels = ["unspecified", "policy", "budget_mask", "large_cap", "stop_no_model_fits"];
 
     private readonly BoundedLabels _modelLabels = new(64);
+
+    /// <summary>Decision counters by model name, one per reason, so a decision costs one lookup and no label array.</summary>
+    private readonly ConcurrentDictionary<string, Prometheus.Counter.Child[]> _decisionCounters = new(StringComparer.Ordinal);
 
     public async ValueTask<RouteResponse> RouteAsync(RouteRequest request, DateTime deadline, CancellationToken cancellationToken)
     {
@@ -64,14 +68,33 @@ public sealed class PolicyRouter(ModelRegistry registry)
             };
             response.Probabilities.Add(probabilities);
 
-            PolicyMetrics.Requests.WithLabels(model.Version, isCanary ? "canary" : "primary").Inc();
-            PolicyMetrics.Decisions.WithLabels(response.Stop ? "none" : _modelLabels.For(response.Model), ReasonLabels[(int)decision.Reason]).Inc();
+            (isCanary ? model.CanaryRequests : model.PrimaryRequests).Inc();
+            DecisionCounter(response.Stop ? "none" : response.Model, decision.Reason).Inc();
             if (set.Shadow is { } shadow && !ReferenceEquals(shadow, model))
             {
                 _ = ScoreShadowAsync(shadow, request, decision.CandidateIndex);
             }
             return response;
         }
+    }
+
+    private Prometheus.Counter.Child DecisionCounter(string model, DecisionReason reason)
+    {
+        if (!_decisionCounters.TryGetValue(model, out var counters))
+        {
+            var label = _modelLabels.For(model);
+            counters = new Prometheus.Counter.Child[ReasonLabels.Length];
+            for (var r = 0; r < counters.Length; r++)
+            {
+                counters[r] = PolicyMetrics.Decisions.WithLabels(label, ReasonLabels[r]);
+            }
+            // Names beyond the label cap share "other" and are not cached, so the cache stays bounded too.
+            if (label != "other")
+            {
+                _decisionCounters.TryAdd(model, counters);
+            }
+        }
+        return counters[(int)reason];
     }
 
     /// <summary>The shadow version decides the same request; only agreement is recorded, never served.</summary>

@@ -1,5 +1,6 @@
 using Routing.Policy.Batching;
 using Routing.Policy.Inference;
+using Routing.Policy.Metrics;
 
 namespace Routing.Policy.Models;
 
@@ -15,6 +16,8 @@ public sealed class LoadedModel : IAsyncDisposable
         Batcher = batcher;
         Sha256 = sha256;
         Fingerprint = fingerprint;
+        PrimaryRequests = PolicyMetrics.Requests.WithLabels(version, "primary");
+        CanaryRequests = PolicyMetrics.Requests.WithLabels(version, "canary");
     }
 
     public string Version { get; }
@@ -29,6 +32,10 @@ public sealed class LoadedModel : IAsyncDisposable
 
     /// <summary>SHA-256 of model.onnx, lower-case hex.</summary>
     public string Sha256 { get; }
+
+    internal Prometheus.Counter.Child PrimaryRequests { get; }
+
+    internal Prometheus.Counter.Child CanaryRequests { get; }
 
     /// <summary>Sizes and write times of the two files, to notice a change without rehashing.</summary>
     internal string Fingerprint { get; }
