@@ -13,6 +13,7 @@ public sealed class TenantIndexTests
     [InlineData(64, 3_000, 1)]
     [InlineData(384, 2_500, 8)]
     [InlineData(100, 1_200, 50)]
+    [InlineData(32, 40_000, 8)] // Large enough for the parallel scan.
     public void SearchEqualsTheExhaustiveFloatScan(int dimension, int count, int k)
     {
         var random = new Random(dimension * 31 + count);
@@ -56,6 +57,23 @@ public sealed class TenantIndexTests
                 Assert.Equal(expected[i].Similarity, hits[i].Similarity, 4);
             }
         }
+    }
+
+    [Fact]
+    public void AgentsBeyondTheFirstSixtyFourAreFilteredToo()
+    {
+        var index = new TenantIndex("t", VectorSpaceId.ForCaller(2));
+        for (var i = 0; i < 100; i++)
+        {
+            index.Upsert(new IndexedAuction($"a{i:D3}", [1, i / 100f], [$"agent-{i}", "everyone"], 0, i + 1));
+        }
+        var hits = new List<SearchHit>();
+
+        var candidates = index.Search([1, 0.9f], "agent-90", 8, null, long.MinValue, hits);
+
+        Assert.Equal(1, candidates);
+        Assert.Equal(["a090"], hits.Select(h => h.AuctionId));
+        Assert.Equal(100, index.Search([1, 0], "everyone", 3, null, long.MinValue, []));
     }
 
     [Fact]

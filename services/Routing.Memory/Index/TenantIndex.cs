@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Routing.Memory.Index;
 
@@ -21,6 +22,9 @@ public sealed class TenantIndex
     private const int SmallChunks = 6; // 16, 32, …, 512: 1008 slots, then chunks of 1024.
     private const int SmallChunkSlots = 1008;
 
+    /// <summary>Tenants at least this large are scanned by several threads at once.</summary>
+    private const int ParallelThreshold = 32_768;
+
     /// <summary>Slack on the quantisation bound for float rounding in the estimate.</summary>
     private const float RoundingSlack = 1e-4f;
 
@@ -29,6 +33,7 @@ public sealed class TenantIndex
     private readonly List<sbyte[]> _codeChunks = [];
     private readonly List<string> _ids = [];
     private readonly List<int[]> _agents = [];
+    private readonly List<ulong> _agentMasks = [];
     private readonly List<long> _created = [];
     private readonly List<long> _sequences = [];
     private readonly List<float> _scales = [];
@@ -141,6 +146,7 @@ public sealed class TenantIndex
                 EnsureCapacity(slot + 1);
                 _ids.Add(auction.AuctionId);
                 _agents.Add([]);
+                _agentMasks.Add(0);
                 _created.Add(0);
                 _sequences.Add(0);
                 _scales.Add(0);
@@ -155,6 +161,7 @@ public sealed class TenantIndex
             _created[slot] = auction.CreatedMs;
             _sequences[slot] = auction.Sequence;
             _agents[slot] = InternAgents(auction.Agents);
+            _agentMasks[slot] = Mask(_agents[slot]);
             return true;
         }
         finally
@@ -182,6 +189,7 @@ public sealed class TenantIndex
                 Array.Copy(fromCodes, fromOffset * _stride, toCodes, toOffset * _stride, _stride);
                 _ids[slot] = _ids[last];
                 _agents[slot] = _agents[last];
+                _agentMasks[slot] = _agentMasks[last];
                 _created[slot] = _created[last];
                 _sequences[slot] = _sequences[last];
                 _scales[slot] = _scales[last];
@@ -191,6 +199,7 @@ public sealed class TenantIndex
             _slots.Remove(auctionId);
             _ids.RemoveAt(last);
             _agents.RemoveAt(last);
+            _agentMasks.RemoveAt(last);
             _created.RemoveAt(last);
             _sequences.RemoveAt(last);
             _scales.RemoveAt(last);
@@ -217,7 +226,6 @@ public sealed class TenantIndex
         {
             throw new ArgumentException($"query has {query.Length} elements, the index {Dimension}", nameof(query));
         }
-        var queryCodes = ArrayPool<sbyte>.Shared.Rent(_stride);
         _lock.EnterReadLock();
         try
         {
@@ -225,49 +233,30 @@ public sealed class TenantIndex
             {
                 return 0;
             }
-            var codes = queryCodes.AsSpan(0, _stride);
-            var (queryScale, queryError) = Int8Vectors.Quantize(query, codes);
-            // |q·v − q̂·v̂| ≤ ‖q̂‖·‖v − v̂‖ + ‖q − q̂‖·‖v‖, with ‖v‖ = 1 and ‖q̂‖ ≤ 1 + ‖q − q̂‖.
-            var queryHatNorm = 1 + queryError;
-            var excluded = excludeId is not null && _slots.TryGetValue(excludeId, out var excludedSlot) ? excludedSlot : -1;
             var count = _ids.Count;
             var estimates = ArrayPool<float>.Shared.Rent(Math.Max(count, 1));
             try
             {
-                var lowerBounds = new PriorityQueue<float, float>(k + 1);
-                var candidates = 0;
-                var slot = 0;
-                for (var chunk = 0; chunk < _codeChunks.Count && slot < count; chunk++)
+                var scan = new Scan(this, query, agentId, excludeId is not null && _slots.TryGetValue(excludeId, out var excluded) ? excluded : -1,
+                    minCreatedMs, k, estimates);
+                var partitions = count >= ParallelThreshold ? Math.Min(Environment.ProcessorCount, scan.Partitions.Length) : 1;
+                if (partitions == 1)
                 {
-                    var chunkCodes = _codeChunks[chunk];
-                    var inChunk = Math.Min(chunkCodes.Length / _stride, count - slot);
-                    for (var offset = 0; offset < inChunk; offset++, slot++)
-                    {
-                        if (slot == excluded || _created[slot] < minCreatedMs || Array.IndexOf(_agents[slot], agentId) < 0)
-                        {
-                            estimates[slot] = float.NaN;
-                            continue;
-                        }
-                        candidates++;
-                        var estimate = queryScale * _scales[slot] * Int8Vectors.Dot(codes, chunkCodes.AsSpan(offset * _stride, _stride));
-                        estimates[slot] = estimate;
-                        var lower = estimate - Bound(queryHatNorm, queryError, slot);
-                        if (lowerBounds.Count < k)
-                        {
-                            lowerBounds.Enqueue(lower, lower);
-                        }
-                        else if (lower > lowerBounds.Peek())
-                        {
-                            lowerBounds.EnqueueDequeue(lower, lower);
-                        }
-                    }
+                    scan.Run(0, 1);
                 }
-                var threshold = lowerBounds.Count < k ? float.NegativeInfinity : lowerBounds.Peek();
+                else
+                {
+                    Parallel.For(0, partitions, partition => scan.Run(partition, partitions));
+                }
+                var threshold = scan.Threshold();
+
+                // Rescore in float every auction whose upper bound reaches the k-th best lower bound.
+                var errors = CollectionsMarshal.AsSpan(_errors);
                 var exact = new List<SearchHit>();
                 for (var i = 0; i < count; i++)
                 {
                     var estimate = estimates[i];
-                    if (float.IsNaN(estimate) || estimate + Bound(queryHatNorm, queryError, i) < threshold)
+                    if (float.IsNaN(estimate) || estimate + scan.QueryHatNorm * errors[i] + scan.QueryError + RoundingSlack < threshold)
                     {
                         continue;
                     }
@@ -281,7 +270,7 @@ public sealed class TenantIndex
                 {
                     hits.Add(exact[i]);
                 }
-                return candidates;
+                return scan.Candidates;
             }
             finally
             {
@@ -291,7 +280,6 @@ public sealed class TenantIndex
         finally
         {
             _lock.ExitReadLock();
-            ArrayPool<sbyte>.Shared.Return(queryCodes);
         }
     }
 
@@ -308,7 +296,7 @@ public sealed class TenantIndex
             }
             for (var i = 0; i < _ids.Count; i++)
             {
-                if (Array.IndexOf(_agents[i], agentId) >= 0)
+                if (HasAgent(i, agentId))
                 {
                     var (vectors, _, offset) = Locate(i);
                     all.Add(new SearchHit(_ids[i], TensorPrimitives.Dot(query, vectors.AsSpan(offset * Dimension, Dimension))));
@@ -325,7 +313,25 @@ public sealed class TenantIndex
         }
     }
 
-    private float Bound(float queryHatNorm, float queryError, int slot) => queryHatNorm * _errors[slot] + queryError + RoundingSlack;
+    private bool HasAgent(int slot, int agentId) =>
+        agentId < 64 ? (_agentMasks[slot] & (1UL << agentId)) != 0 : Array.IndexOf(_agents[slot], agentId) >= 0;
+
+    /// <summary>The first 64 agents of a tenant as bits, so the filter needs no pointer chase per auction.</summary>
+    private static ulong Mask(int[] agents)
+    {
+        var mask = 0UL;
+        foreach (var id in agents)
+        {
+            if (id < 64)
+            {
+                mask |= 1UL << id;
+            }
+        }
+        return mask;
+    }
+
+    private static int ChunkStart(int chunk) =>
+        chunk < SmallChunks ? FirstChunk * ((1 << chunk) - 1) : SmallChunkSlots + (chunk - SmallChunks) * MaxChunk;
 
     private int[] InternAgents(string[] agents)
     {
@@ -398,6 +404,116 @@ public sealed class TenantIndex
         {
             _vectorChunks.RemoveAt(_vectorChunks.Count - 1);
             _codeChunks.RemoveAt(_codeChunks.Count - 1);
+        }
+    }
+
+    /// <summary>
+    /// The int8 pass of one search: writes every eligible auction's estimate (NaN for the others) and keeps,
+    /// per partition of chunks, the k best lower bounds. Runs under the index's read lock.
+    /// </summary>
+    private sealed class Scan
+    {
+        private readonly TenantIndex _index;
+        private readonly sbyte[] _queryCodes;
+        private readonly float _queryScale;
+        private readonly int _agentId;
+        private readonly int _excluded;
+        private readonly long _minCreatedMs;
+        private readonly int _k;
+        private readonly float[] _estimates;
+        private int _candidates;
+
+        public Scan(TenantIndex index, ReadOnlySpan<float> query, int agentId, int excluded, long minCreatedMs, int k, float[] estimates)
+        {
+            _index = index;
+            _queryCodes = new sbyte[index._stride];
+            (_queryScale, QueryError) = Int8Vectors.Quantize(query, _queryCodes);
+            // |q·v − q̂·v̂| ≤ ‖q̂‖·‖v − v̂‖ + ‖q − q̂‖·‖v‖, with ‖v‖ = 1 and ‖q̂‖ ≤ 1 + ‖q − q̂‖.
+            QueryHatNorm = 1 + QueryError;
+            _agentId = agentId;
+            _excluded = excluded;
+            _minCreatedMs = minCreatedMs;
+            _k = k;
+            _estimates = estimates;
+            Partitions = new PriorityQueue<float, float>[Math.Max(1, Math.Min(8, index._codeChunks.Count))];
+        }
+
+        public float QueryError { get; }
+
+        public float QueryHatNorm { get; }
+
+        public int Candidates => _candidates;
+
+        public PriorityQueue<float, float>[] Partitions { get; }
+
+        public void Run(int partition, int partitions)
+        {
+            var index = _index;
+            var count = index._ids.Count;
+            var stride = index._stride;
+            var created = CollectionsMarshal.AsSpan(index._created);
+            var masks = CollectionsMarshal.AsSpan(index._agentMasks);
+            var scales = CollectionsMarshal.AsSpan(index._scales);
+            var errors = CollectionsMarshal.AsSpan(index._errors);
+            var codes = _queryCodes.AsSpan();
+            var agentBit = _agentId < 64 ? 1UL << _agentId : 0;
+            var lowerBounds = new PriorityQueue<float, float>(_k + 1);
+            var candidates = 0;
+            var chunks = index._codeChunks.Count;
+            for (var chunk = partition * chunks / partitions; chunk < (partition + 1) * chunks / partitions; chunk++)
+            {
+                var chunkCodes = index._codeChunks[chunk];
+                var slot = ChunkStart(chunk);
+                var end = Math.Min(slot + chunkCodes.Length / stride, count);
+                for (var offset = 0; slot < end; offset++, slot++)
+                {
+                    var eligible = agentBit != 0 ? (masks[slot] & agentBit) != 0 : index.HasAgent(slot, _agentId);
+                    if (!eligible || slot == _excluded || created[slot] < _minCreatedMs)
+                    {
+                        _estimates[slot] = float.NaN;
+                        continue;
+                    }
+                    candidates++;
+                    var estimate = _queryScale * scales[slot] * Int8Vectors.Dot(codes, chunkCodes.AsSpan(offset * stride, stride));
+                    _estimates[slot] = estimate;
+                    var lower = estimate - (QueryHatNorm * errors[slot] + QueryError + RoundingSlack);
+                    if (lowerBounds.Count < _k)
+                    {
+                        lowerBounds.Enqueue(lower, lower);
+                    }
+                    else if (lower > lowerBounds.Peek())
+                    {
+                        lowerBounds.EnqueueDequeue(lower, lower);
+                    }
+                }
+            }
+            Partitions[partition] = lowerBounds;
+            Interlocked.Add(ref _candidates, candidates);
+        }
+
+        /// <summary>The k-th best lower bound over all partitions; −∞ when fewer than k auctions are eligible.</summary>
+        public float Threshold()
+        {
+            var merged = new PriorityQueue<float, float>(_k + 1);
+            foreach (var partition in Partitions)
+            {
+                if (partition is null)
+                {
+                    continue;
+                }
+                while (partition.TryDequeue(out var lower, out _))
+                {
+                    if (merged.Count < _k)
+                    {
+                        merged.Enqueue(lower, lower);
+                    }
+                    else if (lower > merged.Peek())
+                    {
+                        merged.EnqueueDequeue(lower, lower);
+                    }
+                }
+            }
+            return merged.Count < _k ? float.NegativeInfinity : merged.Peek();
         }
     }
 }
