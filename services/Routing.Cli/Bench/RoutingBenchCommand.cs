@@ -30,9 +30,10 @@ public static class RoutingBenchCommand
         var strategies = new Option<string?>("--strategies") { Description = "Comma-separated subset of: " + string.Join(", ", StrategyNames) + " (default: all)." };
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
+        var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, plot,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -50,6 +51,12 @@ public static class RoutingBenchCommand
                 parse.GetValue(firstLarge),
                 ParseList(parse.GetValue(strategies)));
             var problems = settings.Validate();
+            var plotPath = parse.GetValue(plot);
+            if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"--plot must name a .png file, not '{plotPath}'");
+            }
+
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)
@@ -62,6 +69,12 @@ public static class RoutingBenchCommand
 
             var report = Run(settings, showProgress: true, cancellationToken);
             Print(report);
+            if (plotPath is not null)
+            {
+                FrontierPlot.Save(report, plotPath);
+                Console.Error.WriteLine($"wrote {plotPath}");
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(ToJson(report));
