@@ -30,14 +30,15 @@ public static class PolicyBenchCommand
     public static Command Create()
     {
         var callers = new Option<string>("--callers") { Description = "Comma-separated concurrent caller counts.", DefaultValueFactory = _ => "1,16,64,256" };
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per target and caller count.", DefaultValueFactory = _ => 3 };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per target, caller count and round.", DefaultValueFactory = _ => 2 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per caller count; each round starts with a different target, figures are pooled over rounds.", DefaultValueFactory = _ => 3 };
         var ortSeconds = new Option<double>("--ort-seconds") { Description = "Measured seconds per ORT batch size.", DefaultValueFactory = _ => 0.3 };
         var ortMaxBatch = new Option<int>("--ort-max-batch") { Description = "Largest ORT batch size (powers of two from 1).", DefaultValueFactory = _ => 512 };
         var provider = new Option<string>("--execution-provider") { Description = "Cpu or Cuda, for the service and the ORT figures.", DefaultValueFactory = _ => "Cpu" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var command = new Command("policy", "Policy service throughput and latency versus a bare gRPC echo, batching on and off; ORT rows/s by batch size.")
         {
-            callers, seconds, ortSeconds, ortMaxBatch, provider, json,
+            callers, seconds, rounds, ortSeconds, ortMaxBatch, provider, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,7 +52,7 @@ public static class PolicyBenchCommand
                 }
                 counts.Add(n);
             }
-            var settings = new PolicyBenchSettings(counts, TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(ortSeconds)),
+            var settings = new PolicyBenchSettings(counts, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds), TimeSpan.FromSeconds(parse.GetValue(ortSeconds)),
                 parse.GetValue(ortMaxBatch), parse.GetValue(provider)!);
             var problems = settings.Validate();
             if (problems.Count > 0)
@@ -107,13 +108,35 @@ public static class PolicyBenchCommand
                 }
                 foreach (var count in settings.Callers)
                 {
-                    // Targets alternate within one caller count, so slow drift of the machine hits all of them alike.
-                    foreach (var (name, call) in targets)
+                    // Each round starts with another target, so order effects and slow drift of a shared
+                    // machine hit every target alike; requests and latencies are pooled over the rounds.
+                    var done = new long[targets.Length];
+                    var errors = new long[targets.Length];
+                    var elapsed = new TimeSpan[targets.Length];
+                    var latencies = new List<long>[targets.Length];
+                    for (var t = 0; t < targets.Length; t++)
                     {
-                        var bar = context.AddTask($"{name} × {count}", maxValue: 1);
-                        var (done, errors, elapsed, latencies) = await RunPhaseAsync(call, requests, count, settings.Duration, cancellationToken);
-                        phases.Add(new PolicyPhase(name, count, done / elapsed.TotalSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), done, errors));
-                        bar.Value = 1;
+                        latencies[t] = [];
+                    }
+                    var bar = context.AddTask($"{count} callers", maxValue: settings.Rounds * targets.Length);
+                    for (var round = 0; round < settings.Rounds; round++)
+                    {
+                        for (var k = 0; k < targets.Length; k++)
+                        {
+                            var t = (round + k) % targets.Length;
+                            var phase = await RunPhaseAsync(targets[t].Call, requests, count, settings.Duration, cancellationToken);
+                            done[t] += phase.Done;
+                            errors[t] += phase.Errors;
+                            elapsed[t] += phase.Elapsed;
+                            latencies[t].AddRange(phase.Latencies);
+                            bar.Increment(1);
+                        }
+                    }
+                    for (var t = 0; t < targets.Length; t++)
+                    {
+                        var sorted = latencies[t].ToArray();
+                        Array.Sort(sorted);
+                        phases.Add(new PolicyPhase(targets[t].Name, count, done[t] / elapsed[t].TotalSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99), done[t], errors[t]));
                     }
                 }
             });
@@ -121,7 +144,7 @@ public static class PolicyBenchCommand
         var ort = MeasureOrt(settings);
         var echo64 = phases.FirstOrDefault(p => p.Target == "echo" && p.Callers == 64);
         var policy64 = phases.FirstOrDefault(p => p.Target == "policy-batched" && p.Callers == 64);
-        return new PolicyBenchReport("policy", settings.Duration.TotalSeconds, Environment.ProcessorCount, executionProvider, phases, ort,
+        return new PolicyBenchReport("policy", settings.Duration.TotalSeconds, settings.Rounds, Environment.ProcessorCount, executionProvider, phases, ort,
             echo64 is null || policy64 is null || echo64.RequestsPerSecond == 0 ? 0 : policy64.RequestsPerSecond / echo64.RequestsPerSecond,
             echo64 is null || policy64 is null || echo64.P99Micros == 0 ? 0 : policy64.P99Micros / echo64.P99Micros);
     }
@@ -180,9 +203,7 @@ public static class PolicyBenchCommand
         }
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed;
-        var all = latencies.SelectMany(l => l).ToArray();
-        Array.Sort(all);
-        return (done, errors, elapsed, all);
+        return (done, errors, elapsed, latencies.SelectMany(l => l).ToArray());
     }
 
     /// <summary>ORT alone on the bundled heuristic and on a 152→256→256→2 MLP the size of a trained policy.</summary>
@@ -296,7 +317,7 @@ public static class PolicyBenchCommand
     }
 }
 
-public sealed record PolicyBenchSettings(IReadOnlyList<int> Callers, TimeSpan Duration, TimeSpan OrtDuration, int OrtMaxBatch, string ExecutionProvider)
+public sealed record PolicyBenchSettings(IReadOnlyList<int> Callers, TimeSpan Duration, int Rounds, TimeSpan OrtDuration, int OrtMaxBatch, string ExecutionProvider)
 {
     public List<string> Validate()
     {
@@ -308,6 +329,10 @@ public sealed record PolicyBenchSettings(IReadOnlyList<int> Callers, TimeSpan Du
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1))
         {
             problems.Add("--seconds must be > 0 and ≤ 3600");
+        }
+        if (Rounds is < 1 or > 100)
+        {
+            problems.Add("--rounds must be between 1 and 100");
         }
         if (OrtDuration <= TimeSpan.Zero || OrtDuration > TimeSpan.FromMinutes(5))
         {

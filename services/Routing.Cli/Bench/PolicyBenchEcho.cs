@@ -1,21 +1,19 @@
 using System.Globalization;
-using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Policy.V1;
 using Routing.Features;
 using Routing.ServiceDefaults.Hosting;
+using Routing.ServiceDefaults.Options;
 
 namespace Routing.Cli.Bench;
 
 /// <summary>
-/// The benchmark's limit: a bare Kestrel gRPC server taking the policy's request and answering a canned
-/// response of the same shape, with no validation, batching or inference behind it.
+/// The benchmark's limit: a gRPC service taking the policy's request and answering a canned response of the
+/// same shape, with no validation, batching or inference behind it.
 /// </summary>
 public sealed class PolicyBenchEcho : IAsyncDisposable
 {
@@ -29,17 +27,25 @@ public sealed class PolicyBenchEcho : IAsyncDisposable
 
     public string Address { get; }
 
+    /// <summary>Hosted like every Routing service (same Kestrel set-up, health, reflection, metrics port), so the
+    /// ratio measures the policy's own work rather than hosting differences.</summary>
     public static async Task<PolicyBenchEcho> StartAsync(CancellationToken cancellationToken)
     {
-        var port = FreePort.Pick(IPAddress.Loopback);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Routing:Service:BindAddress"] = "127.0.0.1",
+            ["Routing:Service:GrpcPort"] = "0",
+            ["Routing:Service:MetricsPort"] = "0",
+            [LoggingSetup.FormatKey] = "none",
+        });
+        builder.AddServiceDefaults(0, 0);
         var app = builder.Build();
+        app.MapServiceDefaults();
         app.MapGrpcService<EchoService>();
         await app.StartAsync(cancellationToken);
-        return new PolicyBenchEcho(app, string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        var endpoint = app.Services.GetRequiredService<ServiceEndpointOptions>();
+        return new PolicyBenchEcho(app, string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{endpoint.GrpcPort}"));
     }
 
     /// <summary>A representative request: a full schema-v1 feature vector, two candidates, a budget.</summary>

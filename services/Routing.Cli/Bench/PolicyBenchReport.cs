@@ -23,6 +23,7 @@ public sealed record OrtBatchFigure(
 public sealed record PolicyBenchReport(
     string Benchmark,
     [property: JsonPropertyName("seconds_per_phase")] double SecondsPerPhase,
+    int Rounds,
     [property: JsonPropertyName("processor_count")] int ProcessorCount,
     [property: JsonPropertyName("execution_provider")] string ExecutionProvider,
     IReadOnlyList<PolicyPhase> Phases,

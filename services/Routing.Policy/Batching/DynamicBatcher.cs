@@ -8,21 +8,27 @@ using Routing.Policy.Options;
 namespace Routing.Policy.Batching;
 
 /// <summary>
-/// Gathers concurrent requests for one model version into ONNX Runtime runs. A worker takes whatever is
-/// queued, up to the max batch size, waits at most the max queue delay for more (0: never), runs the batch
-/// once on its preallocated buffers and hands every caller its own row. A full queue refuses at once; a
-/// request whose deadline passed while queued is dropped unrun; <see cref="ShutdownAsync"/> stops intake and
-/// answers everything already queued. With batching disabled every request runs alone on the caller's thread.
+/// Gathers concurrent requests for one model version into ONNX Runtime runs. There is no batching thread:
+/// a caller that finds a runner slot free runs the batch itself, taking whatever is queued (its own request
+/// included) up to the max batch size, after waiting at most the max queue delay for more (0: never, so a
+/// lone request runs at once on its own thread). Callers arriving while every slot is busy queue up and
+/// are answered by the next batch. Each slot has its own preallocated buffers; one ORT run per batch; every
+/// caller gets its own row. A full queue refuses at once; a request whose deadline passed while queued is
+/// dropped unrun; <see cref="ShutdownAsync"/> stops intake and answers everything already queued. With
+/// batching disabled every request runs alone on the caller's thread.
 /// </summary>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
+    /// <summary>Batches one caller runs for others before it hands the rest of the queue to the thread pool.</summary>
+    private const int BatchesPerTurn = 4;
+
     private readonly PolicySession _session;
     private readonly BatchingOptions _options;
     private readonly string _version;
     private readonly Channel<PendingInference> _queue;
     private readonly ConcurrentQueue<PendingInference> _pool = new();
     private readonly ConcurrentBag<InferenceBuffers> _inlineBuffers = [];
-    private readonly Task[] _workers;
+    private readonly Runner[] _runners;
     private readonly long _maxDelayTicks;
     private readonly Prometheus.Histogram.Child _batchSizes;
     private readonly Prometheus.Histogram.Child _queueWait;
@@ -44,18 +50,17 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _queue = Channel.CreateBounded<PendingInference>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = options.Workers == 1,
+            SingleReader = false,
             SingleWriter = false,
         });
         _batchSizes = PolicyMetrics.BatchSize.WithLabels(version);
         _queueWait = PolicyMetrics.QueueWait.WithLabels(version);
         _inferenceSeconds = PolicyMetrics.InferenceDuration.WithLabels(version);
         _queueDepth = PolicyMetrics.QueueDepth.WithLabels(version);
-        _workers = new Task[options.Enabled ? options.Workers : 0];
-        for (var w = 0; w < _workers.Length; w++)
+        _runners = new Runner[options.Enabled ? options.Workers : 0];
+        for (var r = 0; r < _runners.Length; r++)
         {
-            var buffers = new InferenceBuffers(session, options.MaxBatchSize);
-            _workers[w] = Task.Factory.StartNew(() => WorkAsync(buffers), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            _runners[r] = new Runner(new InferenceBuffers(session, options.MaxBatchSize), options.MaxBatchSize);
         }
     }
 
@@ -97,6 +102,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 $"the policy queue for version {_version} is full ({_options.QueueCapacity} requests); retry with backoff");
         }
         pending.WatchCancellation(cancellationToken);
+        RunQueued();
         try
         {
             await pending.Completion.ConfigureAwait(false);
@@ -108,18 +114,36 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Test seam: workers stop taking requests until <see cref="ResumeWorkers"/> (or shutdown).</summary>
+    /// <summary>Test seam: queued requests wait until <see cref="ResumeWorkers"/> (or shutdown).</summary>
     internal void PauseWorkers() => _pause = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal void ResumeWorkers() => Interlocked.Exchange(ref _pause, null)?.TrySetResult();
+    internal void ResumeWorkers()
+    {
+        if (Interlocked.Exchange(ref _pause, null) is { } pause)
+        {
+            pause.TrySetResult();
+            ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.RunQueued(), this, preferLocal: false);
+        }
+    }
 
-    /// <summary>Stops intake, answers every queued request, waits for the workers and for inline runs.</summary>
+    /// <summary>Stops intake, answers every queued request, then frees the buffers once no batch or inline run is active.</summary>
     public async Task ShutdownAsync()
     {
         _closed = true;
         _queue.Writer.TryComplete();
-        ResumeWorkers();
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        _pause = null;
+        while (_queue.Reader.Count > 0)
+        {
+            RunQueued();
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        foreach (var runner in _runners)
+        {
+            lock (runner)
+            {
+                runner.Buffers.Dispose();
+            }
+        }
         while (Volatile.Read(ref _inlineActive) > 0)
         {
             await Task.Delay(1).ConfigureAwait(false);
@@ -131,6 +155,81 @@ public sealed class DynamicBatcher : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs batches while requests are queued and a runner slot is free. A caller whose slot is taken leaves:
+    /// the slot's holder looks at the queue again after letting go, so no request is stranded.
+    /// </summary>
+    private void RunQueued()
+    {
+        var turns = BatchesPerTurn;
+        while (_pause is null && _queue.Reader.Count > 0)
+        {
+            var ran = false;
+            foreach (var runner in _runners)
+            {
+                if (!Monitor.TryEnter(runner))
+                {
+                    continue;
+                }
+                try
+                {
+                    while (turns > 0 && RunOneBatch(runner))
+                    {
+                        turns--;
+                    }
+                }
+                finally
+                {
+                    Monitor.Exit(runner);
+                }
+                ran = true;
+                break;
+            }
+            if (!ran)
+            {
+                return;
+            }
+            if (turns == 0)
+            {
+                // This caller has served others long enough; its own answer is ready. The pool takes over.
+                if (_queue.Reader.Count > 0)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.RunQueued(), this, preferLocal: false);
+                }
+                return;
+            }
+        }
+    }
+
+    private bool RunOneBatch(Runner runner)
+    {
+        if (runner.Buffers.IsDisposed)
+        {
+            return false;
+        }
+        var reader = _queue.Reader;
+        var count = Fill(reader, runner.Batch, runner.Buffers, 0);
+        if (count > 0 && count < runner.Batch.Length && _maxDelayTicks > 0)
+        {
+            var until = Stopwatch.GetTimestamp() + _maxDelayTicks;
+            while (count < runner.Batch.Length && Stopwatch.GetTimestamp() < until)
+            {
+                var before = count;
+                count = Fill(reader, runner.Batch, runner.Buffers, count);
+                if (count == before)
+                {
+                    Thread.Yield();
+                }
+            }
+        }
+        if (count == 0)
+        {
+            return false;
+        }
+        RunBatch(runner.Batch, runner.Buffers, count);
+        return true;
+    }
 
     private void RunInline(ICollection<float> features, Span<float> output)
     {
@@ -163,44 +262,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _inlineActive);
-        }
-    }
-
-    private async Task WorkAsync(InferenceBuffers buffers)
-    {
-        var batch = new PendingInference[_options.MaxBatchSize];
-        var reader = _queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                if (_pause is { } pause)
-                {
-                    await pause.Task.ConfigureAwait(false);
-                }
-                var count = Fill(reader, batch, buffers, 0);
-                if (count > 0 && count < batch.Length && _maxDelayTicks > 0)
-                {
-                    var until = Stopwatch.GetTimestamp() + _maxDelayTicks;
-                    while (count < batch.Length && Stopwatch.GetTimestamp() < until)
-                    {
-                        var before = count;
-                        count = Fill(reader, batch, buffers, count);
-                        if (count == before)
-                        {
-                            Thread.Yield();
-                        }
-                    }
-                }
-                if (count > 0)
-                {
-                    RunBatch(batch, buffers, count);
-                }
-            }
-        }
-        finally
-        {
-            buffers.Dispose();
         }
     }
 
@@ -276,4 +337,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
     private BatchRejectedException Closed() =>
         new(BatchRejection.Closed, $"policy version {_version} is no longer serving");
+
+    /// <summary>One runner slot: whoever holds its lock runs batches on its buffers.</summary>
+    private sealed class Runner(InferenceBuffers buffers, int maxBatch)
+    {
+        public InferenceBuffers Buffers { get; } = buffers;
+
+        public PendingInference[] Batch { get; } = new PendingInference[maxBatch];
+    }
 }

@@ -102,8 +102,15 @@ public sealed class InferenceBuffers : IDisposable
     internal OrtValue[] OutputsFor(int rows) =>
         _outputs[rows] ??= [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, rows * _outputWidth), [rows, _outputWidth])];
 
+    public bool IsDisposed { get; private set; }
+
     public void Dispose()
     {
+        if (IsDisposed)
+        {
+            return;
+        }
+        IsDisposed = true;
         foreach (var values in _inputs)
         {
             values?[0].Dispose();

@@ -78,7 +78,7 @@ public sealed class BatchingOptions
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 8_192;
 
-    /// <summary>Batch workers per model version, each with its own buffers.</summary>
+    /// <summary>Batches of one model version that may run at once (runner slots), each on its own buffers.</summary>
     [Range(1, 64)]
     public int Workers { get; set; } = 1;
 }
