@@ -183,6 +183,28 @@ public sealed class ChatCompletionTests(ServerFixture server) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task ConcurrentCallsOnOneTaskTakeEveryStepOnceAndOtherTasksAreUnaffected()
+    {
+        await using var sequential = await ServerFixture.StartAsync(new SimulatorServerOptions { Seed = 91 });
+        await using var concurrent = await ServerFixture.StartAsync(new SimulatorServerOptions { Seed = 91 });
+        var tasks = Enumerable.Range(0, 12).Select(i => $"coding-4-{i}").ToList();
+        var expected = new List<string>();
+        foreach (var task in tasks)
+        {
+            expected.Add((await sequential.CompleteAsync("gpt-4.1", task)).GetProperty("usage").ToString());
+        }
+
+        // Twelve tasks at once, plus three calls at once on a task of its own: its steps are taken one at a time.
+        var many = tasks.Select(t => concurrent.CompleteAsync("gpt-4.1", t)).ToList();
+        var same = Enumerable.Range(0, 3).Select(_ => concurrent.CompleteAsync("gpt-4.1", "coding-4-99")).ToList();
+        var results = await Task.WhenAll(many);
+        var steps = (await Task.WhenAll(same)).Select(r => r.GetProperty("routing_sim").GetProperty("step").GetInt32()).Order();
+
+        Assert.Equal(expected, results.Select(r => r.GetProperty("usage").ToString()));
+        Assert.Equal([0, 1, 2], steps);
+    }
+
+    [Fact]
     public async Task ModelsAreListedWithPrices()
     {
         using var list = JsonDocument.Parse(await server.Client.GetStringAsync("v1/models"));
