@@ -52,6 +52,7 @@ public sealed class TenantIndexTests
                 .Take(k).ToList();
             Assert.Equal(vectors.Count(v => v.Value.Agents.Contains(agent)), candidates);
             Assert.Equal(expected.Select(e => e.Id), hits.Select(h => h.AuctionId));
+            Assert.Equal(expected.Select(e => e.Id), index.SearchExhaustive(q, agent, k).Select(h => h.AuctionId));
             for (var i = 0; i < hits.Count; i++)
             {
                 Assert.Equal(expected[i].Similarity, hits[i].Similarity, 4);

@@ -12,6 +12,8 @@ public sealed record RetrievalPath(
 /// <summary>The memory benchmark at one size: inserts, retrieval paths side by side, exactness and memory.</summary>
 public sealed record MemorySizeResult(
     int Records,
+    [property: JsonPropertyName("stored")] long Stored,
+    [property: JsonPropertyName("indexed")] int Indexed,
     int Dimension,
     [property: JsonPropertyName("insert_per_s")] double InsertsPerSecond,
     int Queries,

@@ -283,9 +283,13 @@ public sealed class TenantIndex
         }
     }
 
-    /// <summary>Reference scan for tests and the benchmark: float cosine against every auction, no pruning.</summary>
+    /// <summary>
+    /// Reference for tests and the benchmark: the float cosine of every auction (SIMD dot products over the
+    /// contiguous chunks) and a top-k heap, with no int8 pruning.
+    /// </summary>
     public List<SearchHit> SearchExhaustive(ReadOnlySpan<float> query, string agent, int k)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         _lock.EnterReadLock();
         try
         {
@@ -294,13 +298,41 @@ public sealed class TenantIndex
             {
                 return all;
             }
-            for (var i = 0; i < _ids.Count; i++)
+            var count = _ids.Count;
+            var similarities = ArrayPool<float>.Shared.Rent(Math.Max(count, 1));
+            try
             {
-                if (HasAgent(i, agentId))
+                for (var i = 0; i < count; i++)
                 {
                     var (vectors, _, offset) = Locate(i);
-                    all.Add(new SearchHit(_ids[i], TensorPrimitives.Dot(query, vectors.AsSpan(offset * Dimension, Dimension))));
+                    similarities[i] = TensorPrimitives.Dot(query, vectors.AsSpan(offset * Dimension, Dimension));
                 }
+                // The root is the worst of the k kept: lowest similarity, then the greatest id.
+                var best = new PriorityQueue<int, SearchHit>(k + 1, WorstFirst.Instance);
+                for (var i = 0; i < count; i++)
+                {
+                    if (!HasAgent(i, agentId))
+                    {
+                        continue;
+                    }
+                    var hit = new SearchHit(_ids[i], similarities[i]);
+                    if (best.Count < k)
+                    {
+                        best.Enqueue(i, hit);
+                    }
+                    else if (WorstFirst.Instance.Compare(hit, PeekPriority(best)) > 0)
+                    {
+                        best.EnqueueDequeue(i, hit);
+                    }
+                }
+                while (best.TryDequeue(out _, out var hit))
+                {
+                    all.Add(hit);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(similarities);
             }
             all.Sort(static (a, b) => b.Similarity != a.Similarity
                 ? b.Similarity.CompareTo(a.Similarity)
@@ -312,6 +344,9 @@ public sealed class TenantIndex
             _lock.ExitReadLock();
         }
     }
+
+    private static SearchHit PeekPriority(PriorityQueue<int, SearchHit> queue) =>
+        queue.TryPeek(out _, out var priority) ? priority : default;
 
     private bool HasAgent(int slot, int agentId) =>
         agentId < 64 ? (_agentMasks[slot] & (1UL << agentId)) != 0 : Array.IndexOf(_agents[slot], agentId) >= 0;
@@ -520,5 +555,15 @@ public sealed class TenantIndex
             }
             return merged.Count < _k ? float.NegativeInfinity : merged.Peek();
         }
+    }
+
+    /// <summary>Orders hits worst first: lower similarity, then (on equal similarity) the greater auction id.</summary>
+    private sealed class WorstFirst : IComparer<SearchHit>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare(SearchHit x, SearchHit y) => x.Similarity != y.Similarity
+            ? x.Similarity.CompareTo(y.Similarity)
+            : string.CompareOrdinal(y.AuctionId, x.AuctionId);
     }
 }
