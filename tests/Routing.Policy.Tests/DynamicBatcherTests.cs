@@ -87,6 +87,40 @@ public sealed class DynamicBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task QueuedRequestsAreTakenTogetherUpToTheMaxBatchSizeInOneRunEach()
+    {
+        using var reference = new LoadedModelScope(Path.Combine(_root, "v1"));
+        using var served = new LoadedModelScope(Path.Combine(_root, "v1"), new BatchingOptions { MaxBatchSize = 8 });
+        var batcher = served.Model.Batcher;
+        batcher.PauseWorkers();
+        var random = new Random(9);
+        var rows = Enumerable.Range(0, 20).Select(_ => TestModels.RandomFeatures(random)).ToList();
+        var outputs = rows.Select(_ => new float[2]).ToList();
+        var queued = rows.Select((row, i) => batcher.InferAsync(row, outputs[i], DateTime.MaxValue, CancellationToken.None).AsTask()).ToList();
+
+        batcher.ResumeWorkers();
+        await Task.WhenAll(queued);
+
+        Assert.Equal(3, batcher.BatchesRun);
+        Assert.Equal(20, batcher.RowsRun);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(reference.Model.Session.RunRows(rows[i])[1], outputs[i][1], 6);
+        }
+    }
+
+    [Fact]
+    public async Task ALoneRequestRunsAtOnceInABatchOfOne()
+    {
+        using var served = new LoadedModelScope(Path.Combine(_root, "v1"), new BatchingOptions { MaxBatchSize = 64 });
+
+        await served.Model.Batcher.InferAsync(TestModels.RandomFeatures(new Random(1)), new float[2], DateTime.MaxValue, CancellationToken.None);
+
+        Assert.Equal(1, served.Model.Batcher.BatchesRun);
+        Assert.Equal(1, served.Model.Batcher.RowsRun);
+    }
+
+    [Fact]
     public async Task AFullQueueRefusesAtOnceWithQueueFull()
     {
         using var served = new LoadedModelScope(Path.Combine(_root, "v1"), new BatchingOptions { QueueCapacity = 4, MaxBatchSize = 8 });

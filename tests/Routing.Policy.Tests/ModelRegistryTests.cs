@@ -85,6 +85,7 @@ public sealed partial class ModelRegistryTests : IDisposable
             }
         })).ToList();
 
+        await Eventually.ReturnsAsync(() => Task.FromResult(seen.ContainsKey("v1")), s => s, Patience, "v1 serving");
         foreach (var version in new[] { "v2", "v3" })
         {
             // Publish atomically, as a ConfigMap or `mv` of a finished directory does.

@@ -36,6 +36,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly Prometheus.Gauge.Child _queueDepth;
     private int _queued;
     private int _inlineActive;
+    private long _batchesRun;
+    private long _rowsRun;
     private volatile bool _closed;
     private volatile TaskCompletionSource? _pause;
 
@@ -65,6 +67,11 @@ public sealed class DynamicBatcher : IAsyncDisposable
     }
 
     public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>ORT runs so far (batched path); with <see cref="RowsRun"/>, lets tests see batches form.</summary>
+    internal long BatchesRun => Interlocked.Read(ref _batchesRun);
+
+    internal long RowsRun => Interlocked.Read(ref _rowsRun);
 
     /// <summary>
     /// Probabilities of one feature row, written to <paramref name="output"/>. Throws
@@ -305,6 +312,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
         _inferenceSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _batchSizes.Observe(count);
+        Interlocked.Increment(ref _batchesRun);
+        Interlocked.Add(ref _rowsRun, count);
         for (var i = 0; i < count; i++)
         {
             var pending = batch[i];
