@@ -88,10 +88,11 @@ public sealed partial class ModelRegistryTests : IDisposable
         await Eventually.ReturnsAsync(() => Task.FromResult(seen.ContainsKey("v1")), s => s, Patience, "v1 serving");
         foreach (var version in new[] { "v2", "v3" })
         {
-            // Publish atomically, as a ConfigMap or `mv` of a finished directory does.
-            var staging = Path.Combine(Path.GetTempPath(), "routing-policy-tests", Guid.NewGuid().ToString("N"));
-            TestModels.WriteConstant(staging, version, 0.3);
-            Directory.Move(Path.Combine(staging, version), Path.Combine(_root, version));
+            // Published as the trainer does: staged in a hidden directory beside the versions, then renamed.
+            var manifest = Routing.Policy.DefaultModel.HeuristicPolicy.Manifest();
+            manifest.Version = version;
+            manifest.Kind = "trained";
+            Routing.Onnx.PolicyModelDirectory.Publish(_root, TestModels.RandomNetwork(seed: version.Length), manifest);
             await Eventually.ReturnsAsync(() => Task.FromResult(seen.ContainsKey(version)), s => s, Patience, $"{version} serving");
         }
         await stop.CancelAsync();

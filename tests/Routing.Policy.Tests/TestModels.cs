@@ -1,10 +1,8 @@
-using System.Text.Json;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Policy.V1;
 using Routing.Features;
 using Routing.Onnx;
 using Routing.Policy.DefaultModel;
-using Routing.Policy.Models;
 
 namespace Routing.Policy.Tests;
 
@@ -28,16 +26,11 @@ public static class TestModels
 
     public static void Write(string root, string version, PolicyNetwork network, double defaultLambda = 0)
     {
-        var directory = Path.Combine(root, version);
-        Directory.CreateDirectory(directory);
         var manifest = HeuristicPolicy.Manifest();
         manifest.Version = version;
         manifest.Kind = "trained";
         manifest.Thresholds.DefaultCostPreference = defaultLambda;
-        File.WriteAllBytes(Path.Combine(directory, ModelLoader.ModelFileName),
-            OnnxPolicyWriter.Write(network, new OnnxModelMetadata(version, FeatureSchemaV1.Version, "test")));
-        File.WriteAllBytes(Path.Combine(directory, ModelLoader.ManifestFileName),
-            JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.ModelManifest));
+        PolicyModelDirectory.Write(Path.Combine(root, version), network, manifest);
     }
 
     public static PolicyNetwork RandomNetwork(int seed)

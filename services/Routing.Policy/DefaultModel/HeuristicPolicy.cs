@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Routing.Features;
 using Routing.Onnx;
-using Routing.Policy.Models;
 
 namespace Routing.Policy.DefaultModel;
 
@@ -78,13 +76,8 @@ public static class HeuristicPolicy
     public static byte[] ModelBytes() =>
         OnnxPolicyWriter.Write(Network(), new OnnxModelMetadata(Version, FeatureSchemaV1.Version, Manifest().Description));
 
-    public static byte[] ManifestBytes() => JsonSerializer.SerializeToUtf8Bytes(Manifest(), ManifestJsonContext.Default.ModelManifest);
+    public static byte[] ManifestBytes() => PolicyModelDirectory.ManifestBytes(Manifest());
 
     /// <summary>Writes <c>model.onnx</c> and <c>manifest.json</c> into <paramref name="directory"/>.</summary>
-    public static void WriteTo(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllBytes(Path.Combine(directory, ModelLoader.ModelFileName), ModelBytes());
-        File.WriteAllBytes(Path.Combine(directory, ModelLoader.ManifestFileName), ManifestBytes());
-    }
+    public static void WriteTo(string directory) => PolicyModelDirectory.Write(directory, Network(), Manifest());
 }

@@ -1,3 +1,4 @@
+using Routing.Onnx;
 using Routing.Policy.Batching;
 using Routing.Policy.Inference;
 using Routing.Policy.Metrics;

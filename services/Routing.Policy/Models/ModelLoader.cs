@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Routing.Features;
+using Routing.Onnx;
 using Routing.Policy.Batching;
 using Routing.Policy.Inference;
 using Routing.Policy.Options;
@@ -20,9 +21,9 @@ public sealed class ModelValidationException(string message, Exception? inner = 
 /// </summary>
 public sealed class ModelLoader(SessionFactory sessions)
 {
-    public const string ModelFileName = "model.onnx";
+    public const string ModelFileName = PolicyModelDirectory.ModelFileName;
 
-    public const string ManifestFileName = "manifest.json";
+    public const string ManifestFileName = PolicyModelDirectory.ManifestFileName;
 
     /// <summary>The action classes schema v1 models must output, in column order.</summary>
     public static readonly IReadOnlyList<string> ActionClassesV1 = ["small", "large"];

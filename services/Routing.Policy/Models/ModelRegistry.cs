@@ -258,7 +258,8 @@ public sealed partial class ModelRegistry : IAsyncDisposable
 
     private sealed record RejectedEntry(string Fingerprint, string Reason);
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    /// <summary>Names starting with '.' are staging or ConfigMap internals (..data), never versions.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex VersionName();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy model {Version} loaded ({Kind}, sha256 {Sha256}, {Provider}).")]

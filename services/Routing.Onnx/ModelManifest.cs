@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Routing.Policy.Models;
+namespace Routing.Onnx;
 
 /// <summary>
 /// <c>manifest.json</c> beside every <c>model.onnx</c>: what the model expects and produces, how its output is
