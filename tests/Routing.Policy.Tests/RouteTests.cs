@@ -186,6 +186,25 @@ public sealed class RouteTests(ConstantPolicyService service) : IClassFixture<Co
     }
 
     [Fact]
+    public async Task AStreamCancelledByItsCallerLeavesTheServiceServing()
+    {
+        using var cancellation = new CancellationTokenSource();
+        using (var call = Client.RouteStream(cancellationToken: cancellation.Token))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await call.RequestStream.WriteAsync(TestModels.Request());
+            }
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+            await cancellation.CancelAsync();
+        }
+
+        var response = await Client.RouteAsync(TestModels.Request());
+
+        Assert.Equal("large", response.Model);
+    }
+
+    [Fact]
     public async Task PolicyInfoDescribesTheServingVersion()
     {
         var info = await Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,7 @@ public sealed class PolicyGrpcService(PolicyRouter router, ModelRegistry registr
         var writer = WriteAllAsync(answers.Reader, responseStream);
         var limit = _options.MaxStreamInFlight;
         using var inFlight = new SemaphoreSlim(limit, limit);
+        ExceptionDispatchInfo? failure = null;
         try
         {
             while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -45,15 +47,26 @@ public sealed class PolicyGrpcService(PolicyRouter router, ModelRegistry registr
                 _ = AnswerAsync(requestStream.Current, answers.Writer, inFlight, context);
             }
         }
-        finally
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            for (var i = 0; i < limit; i++)
-            {
-                await inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            answers.Writer.TryComplete();
+            failure = ExceptionDispatchInfo.Capture(exception);
         }
-        await writer.ConfigureAwait(false);
+
+        // Every request read gets its answer (or, when the call is ending, its cancellation) before the stream closes.
+        for (var i = 0; i < limit; i++)
+        {
+            await inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        answers.Writer.TryComplete();
+        try
+        {
+            await writer.ConfigureAwait(false);
+        }
+        catch (Exception) when (failure is not null)
+        {
+            // The call is already failing; the reader's exception is the one to report.
+        }
+        failure?.Throw();
     }
 
     public override Task<PolicyInfo> GetPolicyInfo(GetPolicyInfoRequest request, ServerCallContext context)
