@@ -157,6 +157,23 @@ public sealed partial class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task TheManifestsDefaultCostPreferenceAppliesWhenARequestNamesNone()
+    {
+        TestModels.WriteConstant(_root, "v1", 0.8, defaultLambda: 1.0);
+        await using var service = await PolicyServiceInstance.StartAsync(_root);
+
+        var defaulted = await service.Client.RouteAsync(TestModels.Request());
+        var explicitZero = TestModels.Request();
+        explicitZero.CostPreference = 0;
+        var overridden = await service.Client.RouteAsync(explicitZero);
+
+        Assert.Equal(1.0, defaulted.CostPreference);
+        Assert.Equal("small", defaulted.Model);
+        Assert.Equal(0.0, overridden.CostPreference);
+        Assert.Equal("large", overridden.Model);
+    }
+
+    [Fact]
     public async Task StartUpFailsWhenTheDirectoryHoldsNoValidModel()
     {
         Directory.CreateDirectory(Path.Combine(_root, "v1"));
