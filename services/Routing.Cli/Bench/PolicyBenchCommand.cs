@@ -63,7 +63,16 @@ public static class PolicyBenchCommand
                 }
                 return 2;
             }
-            var report = await RunAsync(settings, cancellationToken);
+            PolicyBenchReport report;
+            try
+            {
+                report = await RunAsync(settings, cancellationToken);
+            }
+            catch (ExecutionProviderUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync(exception.Message);
+                return 2;
+            }
             Print(report);
             if (parse.GetValue(json))
             {
