@@ -28,6 +28,20 @@ public sealed class RecordingTests(SharedMemoryService service) : IClassFixture<
     }
 
     [Fact]
+    public async Task ConcurrentRetriesOfOneAuctionCreateItExactlyOnce()
+    {
+        var tenant = SharedMemoryService.NewTenant();
+        var request = Auctions.Request(tenant, "raced", "reconcile the invoices", ["small", "large"], winner: 1);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => _client.RecordAuctionAsync(request).ResponseAsync));
+        var stats = await _client.StatsAsync(new StatsRequest { Tenant = tenant });
+
+        Assert.Single(replies, r => !r.Replayed);
+        Assert.Equal(1, stats.Tenants[0].Records);
+        Assert.Equal(1, stats.Tenants[0].Indexed);
+    }
+
+    [Fact]
     public async Task ReusingAnAuctionIdWithOtherContentIsRefusedAndKeepsTheFirst()
     {
         var tenant = SharedMemoryService.NewTenant();
