@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Routing.ServiceDefaults.Hosting;
 
 /// <summary>
-/// Resolves port 0 to a concrete free port before Kestrel starts, so that the metrics endpoints can be
-/// pinned to their port and the CLI can print where each service listens.
+/// A port that was free a moment ago, for servers that cannot bind port 0 and report the port back (the
+/// embedded Garnet server, a redis-server child in tests). Our own services bind port 0 directly instead
+/// (see <see cref="BoundListeners"/>), which has no race.
 /// </summary>
 public static class FreePort
 {

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,11 +28,21 @@ public static class ServiceDefaultsExtensions
         var endpoint = ResolveEndpoint(builder.Configuration, defaultGrpcPort, defaultMetricsPort);
         builder.Services.AddSingleton(endpoint);
 
+        var listeners = new BoundListeners();
+        builder.Services.AddSingleton(listeners);
         var address = IPAddress.Parse(endpoint.BindAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, endpoint.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(address, endpoint.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, endpoint.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listeners.Grpc = listen;
+            });
+            kestrel.Listen(address, endpoint.MetricsPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listeners.Metrics = listen;
+            });
         });
 
         LoggingSetup.Configure(builder.Logging, builder.Configuration);
@@ -51,12 +62,28 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var endpoint = app.Services.GetRequiredService<ServiceEndpointOptions>();
-        var metricsHost = $"*:{endpoint.MetricsPort}";
+        var listeners = app.Services.GetRequiredService<BoundListeners>();
+        // Port 0 binds a free port; once Kestrel has bound, record the real ports for callers and the CLI.
+        app.Lifetime.ApplicationStarted.Register(() => listeners.CopyBoundPortsTo(endpoint));
+
+        // Each port serves only its own paths: metrics and HTTP health on the metrics port, gRPC elsewhere.
+        app.Use((context, next) =>
+        {
+            var onMetricsPort = context.Connection.LocalPort == endpoint.MetricsPort;
+            var path = context.Request.Path;
+            var operational = path == "/metrics" || path == "/healthz" || path == "/readyz";
+            if (onMetricsPort != operational)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            return next(context);
+        });
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapMetrics().RequireHost(metricsHost);
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) }).RequireHost(metricsHost);
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready) }).RequireHost(metricsHost);
+        app.MapMetrics();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready) });
         return app;
     }
 
@@ -70,20 +97,12 @@ public static class ServiceDefaultsExtensions
         {
             throw new OptionsValidationException(ServiceEndpointOptions.SectionName, typeof(ServiceEndpointOptions), result.Failures);
         }
-        if (!IPAddress.TryParse(endpoint.BindAddress, out var address))
+        if (!IPAddress.TryParse(endpoint.BindAddress, out _))
         {
             throw new OptionsValidationException(ServiceEndpointOptions.SectionName, typeof(ServiceEndpointOptions),
                 [$"{ServiceEndpointOptions.SectionName}:BindAddress: '{endpoint.BindAddress}' is not an IP address."]);
         }
-        if (endpoint.GrpcPort == 0)
-        {
-            endpoint.GrpcPort = FreePort.Pick(address);
-        }
-        if (endpoint.MetricsPort == 0)
-        {
-            endpoint.MetricsPort = FreePort.Pick(address);
-        }
-        if (endpoint.GrpcPort == endpoint.MetricsPort)
+        if (endpoint.GrpcPort != 0 && endpoint.GrpcPort == endpoint.MetricsPort)
         {
             throw new OptionsValidationException(ServiceEndpointOptions.SectionName, typeof(ServiceEndpointOptions),
                 [$"{ServiceEndpointOptions.SectionName}:MetricsPort: must differ from GrpcPort ({endpoint.GrpcPort})."]);
