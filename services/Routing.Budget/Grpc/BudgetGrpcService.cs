@@ -6,6 +6,7 @@ using Routing.Budget.Options;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
 using static Routing.Budget.Grpc.RequestValidation;
+using static Routing.ServiceDefaults.Grpc.FieldValidation;
 
 namespace Routing.Budget.Grpc;
 

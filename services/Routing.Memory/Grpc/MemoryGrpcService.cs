@@ -13,6 +13,7 @@ using Routing.Memory.Options;
 using Routing.Memory.Replication;
 using Routing.Memory.Storage;
 using static Routing.Memory.Grpc.RequestValidation;
+using static Routing.ServiceDefaults.Grpc.FieldValidation;
 
 namespace Routing.Memory.Grpc;
 

@@ -1,46 +1,21 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Google.Protobuf.Collections;
-using Grpc.Core;
 using Routing.Contracts.Memory.V1;
 using Routing.Memory.Options;
+using Routing.ServiceDefaults.Grpc;
+using static Routing.ServiceDefaults.Grpc.FieldValidation;
 
 namespace Routing.Memory.Grpc;
 
-/// <summary>Field checks of the memory RPCs. A failure is <c>InvalidArgument</c> whose message starts with the field.</summary>
-public static partial class RequestValidation
+/// <summary>Field checks of the memory RPCs beyond the shared ones (<see cref="FieldValidation"/>).</summary>
+public static class RequestValidation
 {
-    public const int MaxIdLength = 256;
     public const int MaxDomainLength = 64;
     public const int MaxPlanTokens = 1_000_000;
     public const int MaxJuryScores = 256;
 
     /// <summary>Largest actual cost of one task: one million dollars, as in the budget service.</summary>
-    public const long MaxMicros = 1_000_000_000_000;
-
-    public static string Tenant(string value) =>
-        TenantPattern().IsMatch(value) ? value
-            : throw Invalid("tenant", $"must be 1–64 characters of letters, digits, '.', '_' or '-' (got '{Truncate(value)}')");
-
-    public static string Id(string field, string value)
-    {
-        if (value.Length == 0)
-        {
-            throw Invalid(field, "is required");
-        }
-        if (value.Length > MaxIdLength)
-        {
-            throw Invalid(field, $"must be at most {MaxIdLength} characters (got {value.Length})");
-        }
-        foreach (var c in value)
-        {
-            if (char.IsControl(c))
-            {
-                throw Invalid(field, "must not contain control characters");
-            }
-        }
-        return value;
-    }
+    public const long MaxMicros = FieldValidation.MaxMicros;
 
     public static string Text(string field, string value, int maxBytes)
     {
@@ -154,12 +129,4 @@ public static partial class RequestValidation
 
     public static long CostMicros(long value) =>
         value >= 0 && value <= MaxMicros ? value : throw Invalid("actual_cost_micros", $"must be ≥ 0 and ≤ {MaxMicros} (got {value})");
-
-    public static RpcException Invalid(string field, string problem) =>
-        new(new Status(StatusCode.InvalidArgument, $"{field} {problem}"));
-
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex TenantPattern();
 }
