@@ -32,13 +32,16 @@ public sealed class ReplicationTests
         {
             await second.Client.RecordAuctionAsync(Auctions.Request("shop", $"later-{i}", $"refund order {i}", ["small", "large"]));
         }
-        var firstStats = await Eventually.ReturnsAsync(
-            () => first.Client.StatsAsync(new StatsRequest { Tenant = "shop" }).ResponseAsync,
-            s => s.Tenants.Count == 1 && s.Tenants[0].Indexed == 5, Replication, "the first replica applying the evictions");
-        var evictedEverywhere = await first.Client.RetrieveContrastiveAsync(new RetrieveContrastiveRequest { Tenant = "shop", Agent = "small", TaskText = "refund a damaged parcel", K = 10 });
+        // Wait for the final state, not just five indexed records: midway (two old plus three new) also has five.
+        var evictedEverywhere = await Eventually.ReturnsAsync(
+            () => first.Client.RetrieveContrastiveAsync(new RetrieveContrastiveRequest { Tenant = "shop", Agent = "small", TaskText = "refund a damaged parcel", K = 10 }).ResponseAsync,
+            r => r.Tasks.Count(t => t.AuctionId.StartsWith("later-", StringComparison.Ordinal)) == 5, Replication,
+            "the first replica applying all five writes and both evictions");
+        var firstStats = await first.Client.StatsAsync(new StatsRequest { Tenant = "shop" });
 
         Assert.Equal(onFirst.Tasks.Select(t => t.AuctionId).Order(), onSecond.Tasks.Select(t => t.AuctionId).Order());
         Assert.Equal(5, firstStats.Tenants[0].Records);
+        Assert.Equal(5, firstStats.Tenants[0].Indexed);
         Assert.DoesNotContain(evictedEverywhere.Tasks, t => t.AuctionId.StartsWith("from-", StringComparison.Ordinal));
         Assert.Equal(5, evictedEverywhere.Tasks.Count);
     }
