@@ -102,7 +102,7 @@ public sealed class FaultTests
         using (var doomedChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{budget.Endpoint.GrpcPort}"))
         {
             var doomed = new BudgetService.BudgetServiceClient(doomedChannel);
-            await doomed.ReserveAsync(new ReserveRequest { Tenant = "crash", TaskId = "t", AmountMicros = 900, IdempotencyKey = "k", LeaseSeconds = 1 });
+            await doomed.ReserveAsync(new ReserveRequest { Tenant = "crash", TaskId = "t", AmountMicros = 900, IdempotencyKey = "k", LeaseSeconds = 3 });
         }
         var blocked = await Assert.ThrowsAsync<RpcException>(() => budget.Client.ReserveAsync(new ReserveRequest
         {
@@ -112,7 +112,7 @@ public sealed class FaultTests
         // Nobody touches the task again: the background sweeper alone must reclaim the lease.
         var tenant = await Eventually.ReturnsAsync(
             () => budget.Client.GetTenantAsync(new GetTenantRequest { Tenant = "crash" }).ResponseAsync,
-            t => t.ReservedMicros == 0, TimeSpan.FromSeconds(10), "the sweeper reclaiming the lease");
+            t => t.ReservedMicros == 0, TimeSpan.FromSeconds(20), "the sweeper reclaiming the lease");
         var ledger = await budget.Client.GetTaskAsync(new GetTaskRequest { Tenant = "crash", TaskId = "t" });
 
         Assert.Equal(StatusCode.ResourceExhausted, blocked.StatusCode);
