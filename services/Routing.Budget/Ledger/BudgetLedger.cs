@@ -15,8 +15,6 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
 {
     private static readonly LedgerScripts Scripts = LedgerScripts.Instance;
 
-    public LedgerKeys Keys => keys;
-
     public async Task<OpenResult> OpenTaskAsync(string tenant, string taskId, long limitMicros, int? largeCallCap, int ttlSeconds)
     {
         var db = redis.GetDatabase();
