@@ -355,6 +355,36 @@ PY
     ok "$dockerfile: every COPY source and project path exists"
   done < <(find services -name Dockerfile -not -path '*/bin/*' -not -path '*/obj/*' | sort)
   [[ "$found" == 1 ]] || fail "no Dockerfile under services/"
+
+  # Every deployed service has its image, and every image ends (default target) on the chiseled, non-root
+  # runtime running its own assembly.
+  python3 - <<'PY' || fail "a service image breaks the Dockerfile conventions"
+import re, sys
+services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Memory": "Routing.Memory.dll"}
+problems = []
+for svc, dll in services.items():
+    path = f"services/Routing.{svc}/Dockerfile"
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        problems.append(f"{path} is missing"); continue
+    last = text[[m.start() for m in re.finditer(r"(?m)^FROM ", text)][-1]:]
+    if not re.match(r"FROM \S+-chiseled\b", last):
+        problems.append(f"{path}: the default (last) stage is not a chiseled runtime")
+    if not re.search(r"(?m)^USER 1000$", last):
+        problems.append(f"{path}: the default stage does not run as UID 1000")
+    if f'"{dll}"' not in last:
+        problems.append(f"{path}: the default stage does not run {dll}")
+policy = open("services/Routing.Policy/Dockerfile").read()
+if not re.search(r"(?m)^ARG ORT_FLAVOR=Cpu$", policy) or policy.count("-p:OnnxRuntimeFlavor=${ORT_FLAVOR}") < 2:
+    problems.append("policy Dockerfile: ORT_FLAVOR (default Cpu) must reach both restore and publish")
+if not re.search(r"(?m)^FROM \S*cuda\S* AS gpu$", policy):
+    problems.append("policy Dockerfile: no CUDA `gpu` stage")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "budget, policy, memory images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
 }
 
 install_tools
