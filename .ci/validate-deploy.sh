@@ -76,7 +76,7 @@ render() {
 
 check_helm() {
   step "helm lint and template"
-  local scenarios=("" "$CHART"/ci/*-values.yaml)
+  local scenarios=("" "$CHART"/ci/*-values.yaml "$CHART/values-gpu.yaml")
   local values name
   for values in "${scenarios[@]}"; do
     name="${values:-defaults}"
@@ -87,6 +87,7 @@ check_helm() {
     # Renders are kept as <scenario>.yaml and <scenario>-crds.yaml (ci/default-values.yaml -> default).
     local base="defaults"
     [[ -n "$values" ]] && base="$(basename "$values" -values.yaml)"
+    [[ "$values" == "$CHART/values-gpu.yaml" ]] && base="values-gpu"
     render "$values" "$WORK/$base.yaml" || fail "helm template ($name)"
     ok "helm template ($name): $(grep -c '^kind:' "$WORK/$base.yaml") objects"
     render "$values" "$WORK/$base-crds.yaml" --api-versions "$MONITORING_API" \
@@ -96,7 +97,7 @@ check_helm() {
 
   # Without the CRDs, enabled monitoring must render nothing (and NOTES warns); with them, both objects.
   local mon="$CHART/ci/monitoring-values.yaml" f
-  for f in default default-crds monitoring monitoring-crds external-redis external-redis-crds; do
+  for f in default default-crds monitoring monitoring-crds external-redis external-redis-crds gpu values-gpu; do
     [[ -s "$WORK/$f.yaml" ]] || fail "scenario render $f.yaml is missing (a ci/*-values.yaml file was renamed?)"
   done
   if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/monitoring.yaml"; then
@@ -104,16 +105,16 @@ check_helm() {
   fi
   ok "no ServiceMonitor/PrometheusRule without $MONITORING_API"
   grep -q '^kind: PrometheusRule' "$WORK/monitoring-crds.yaml" || fail "no PrometheusRule rendered for $mon"
-  [[ "$(grep -c '^kind: ServiceMonitor' "$WORK/monitoring-crds.yaml")" == 2 ]] \
-    || fail "expected 2 ServiceMonitors (budget, redis) for $mon"
-  ok "PrometheusRule and 2 ServiceMonitors with $MONITORING_API"
+  [[ "$(grep -c '^kind: ServiceMonitor' "$WORK/monitoring-crds.yaml")" == 4 ]] \
+    || fail "expected 4 ServiceMonitors (budget, policy, memory, redis) for $mon"
+  ok "PrometheusRule and 4 ServiceMonitors with $MONITORING_API"
   if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/default-crds.yaml"; then
     fail "monitoring objects rendered with monitoring disabled"
   fi
   ok "no monitoring objects when disabled, even with the CRDs"
 
   # Properties the chart promises, checked on the rendered defaults.
-  python3 - "$WORK/default.yaml" "$WORK/external-redis.yaml" <<'PY' || fail "rendered objects break a chart promise"
+  python3 - "$WORK/default.yaml" "$WORK/external-redis.yaml" "$WORK/gpu.yaml" "$WORK/values-gpu.yaml" <<'PY' || fail "rendered objects break a chart promise"
 import sys, yaml
 def load(path):
     return [d for d in yaml.safe_load_all(open(path)) if d]
@@ -158,7 +159,7 @@ for path in sys.argv[1:]:
             if "/tmp" not in mounts:
                 problems.append(f"{kind}/{name}: /tmp is not mounted")
             env = {e["name"]: e for e in c["env"]}
-            conn = env["Routing__Redis__ConnectionString"].get("value", "")
+            conn = env.get("Routing__Redis__ConnectionString", {}).get("value", "")
             if "password=" in conn and "$(ROUTING_REDIS_PASSWORD)" not in conn:
                 problems.append(f"{kind}/{name}: Redis password inlined in the spec")
 for p in problems:
@@ -179,6 +180,76 @@ assert lines.get("maxmemory-policy") == "noeviction", "maxmemory-policy is not n
 assert sts["spec"]["volumeClaimTemplates"], "no PVC"
 PY
   ok "bundled Redis: appendonly yes, appendfsync always, noeviction, PVC"
+
+  python3 - "$WORK" <<'PY' || fail "policy/memory objects or the GPU values break a chart promise"
+import os, sys, yaml
+work = sys.argv[1]
+def load(name):
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(os.path.join(work, name))) if d}
+def env(dep):
+    return {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+problems = []
+d = load("default.yaml")
+for comp, port in (("policy", 5102), ("memory", 5103)):
+    name = f"routing-{comp}"
+    for kind in ("Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "ServiceAccount"):
+        if (kind, name) not in d:
+            problems.append(f"defaults: no {kind}/{name}")
+    svc = d.get(("Service", name))
+    if svc and svc["spec"].get("clusterIP") != "None":
+        problems.append(f"Service/{name} is not headless")
+    np = d.get(("NetworkPolicy", name))
+    if np:
+        grpc_from = np["spec"]["ingress"][0]["from"][0]["podSelector"]["matchExpressions"][0]["values"]
+        if sorted(grpc_from) != ["executor", "trainer"]:
+            problems.append(f"NetworkPolicy/{name}: gRPC open to {grpc_from}")
+    dep = d.get(("Deployment", name))
+    if dep and env(dep).get("Routing__Service__GrpcPort") != str(port):
+        problems.append(f"Deployment/{name}: gRPC port is not {port}")
+if ("HorizontalPodAutoscaler", "routing-policy") not in d:
+    problems.append("defaults: no HPA for the policy")
+pol = d[("Deployment", "routing-policy")]
+if "replicas" in pol["spec"]:
+    problems.append("policy Deployment sets replicas although the HPA owns them")
+e = env(pol)
+if "Routing__Policy__ModelDirectory" in e or "Routing__Redis__ConnectionString" in e:
+    problems.append("policy defaults: ModelDirectory set (bundled model expected) or a Redis connection")
+st = pol["spec"]["template"]["spec"]["containers"][0]["startupProbe"]
+if st["periodSeconds"] * st["failureThreshold"] < 120:
+    problems.append("policy startup probe allows less than 2 minutes for model loading")
+mem = env(d[("Deployment", "routing-memory")])
+if not (mem.get("Routing__Redis__ConnectionString") or "").startswith("routing-redis.routing.svc:6379"):
+    problems.append("memory has no Redis connection string")
+rnp = d[("NetworkPolicy", "routing-redis")]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchExpressions"][0]["values"]
+if sorted(rnp) != ["budget", "memory"]:
+    problems.append(f"Redis NetworkPolicy admits {rnp}, not budget and memory")
+for scenario in ("gpu.yaml", "values-gpu.yaml"):
+    g = load(scenario)[("Deployment", "routing-policy")]
+    spec = g["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    if not spec.get("nodeSelector"):
+        problems.append(f"{scenario}: policy has no nodeSelector")
+    if not any(t.get("key") == "nvidia.com/gpu" for t in spec.get("tolerations", [])):
+        problems.append(f"{scenario}: policy does not tolerate nvidia.com/gpu")
+    if str(c["resources"]["limits"].get("nvidia.com/gpu")) != "1":
+        problems.append(f"{scenario}: policy does not limit nvidia.com/gpu")
+    if not c["image"].endswith("-gpu"):
+        problems.append(f"{scenario}: policy image {c['image']} is not the -gpu flavour")
+    if env(g).get("Routing__Policy__ExecutionProvider") != "Cuda":
+        problems.append(f"{scenario}: ExecutionProvider is not Cuda")
+    others = [n for (k, n), o in load(scenario).items() if k == "Deployment" and n != "routing-policy"
+              and "nvidia.com/gpu" in str(o["spec"]["template"]["spec"])]
+    if others:
+        problems.append(f"{scenario}: {others} ask for GPUs")
+gm = [v["mountPath"] for v in load("gpu.yaml")[("Deployment", "routing-policy")]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]]
+if "/models" not in gm or env(load("gpu.yaml")[("Deployment", "routing-policy")]).get("Routing__Policy__ModelDirectory") != "/models":
+    problems.append("gpu scenario: the model PVC is not mounted at Routing__Policy__ModelDirectory")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "policy and memory: Deployment, headless Service, PDB, NetworkPolicy (executor/trainer only), policy HPA and bundled model; memory on Redis"
+  ok "GPU (values-gpu.yaml, ci/gpu-values.yaml): policy nodeSelector, nvidia.com/gpu toleration and limit, -gpu image, Cuda; nothing else on GPUs"
 }
 
 check_schema() {
@@ -206,6 +277,16 @@ budget.securityContext.readOnlyRootFilesystem=false|writable root filesystem
 budget.resources.limits=null|no limits
 monitoring.prometheusRule.alerts.budgetErrors.thresholdPerSecond=0|threshold must be positive
 budget.unknownKey=1|unknown key (typo guard)
+policy.config.executionProvider=Rocm|unknown ONNX Runtime execution provider
+policy.config.batching.maxBatchSize=0|batch size must be positive
+policy.config.canaryWeight=2|canary weight above 1
+policy.model.source=pvc|model PVC without a claim name
+policy.model.source=s3|unknown model source
+policy.autoscaling.targetCPUUtilizationPercentage=0|HPA target must be positive
+memory.ports.grpc=0|port out of range
+memory.config.changePollMilliseconds=1|change-log poll below the service's minimum
+memory.securityContext.readOnlyRootFilesystem=false|writable root filesystem
+monitoring.prometheusRule.alerts.policyQueueSaturation.thresholdRatio=1.5|saturation share above 1
 EOF
 }
 

@@ -55,9 +55,9 @@ app.kubernetes.io/part-of: routing
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
-{{/* Image reference: repository:tag, or repository:tag@digest when a digest is given. */}}
+{{/* Image reference: repository:tag[tagSuffix], or with @digest when a digest is given (tagSuffix: policy's `-gpu`). */}}
 {{- define "routing.image" -}}
-{{- $tag := default .ctx.Chart.AppVersion .image.tag }}
+{{- $tag := printf "%s%s" (default .ctx.Chart.AppVersion .image.tag) (default "" .image.tagSuffix) }}
 {{- if .image.digest }}
 {{- printf "%s:%s@%s" .image.repository $tag .image.digest }}
 {{- else }}
@@ -117,4 +117,25 @@ selects, and the Service is named <fullname>-<component>.
 */}}
 {{- define "routing.alertSelector" -}}
 {{- printf "namespace=%q, job=%q" .ctx.Release.Namespace (include "routing.componentName" .) }}
+{{- end }}
+
+{{- define "routing.policy.serviceAccountName" -}}
+{{- if .Values.policy.serviceAccount.create }}
+{{- default (include "routing.componentName" (dict "ctx" . "component" "policy")) .Values.policy.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.policy.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "routing.memory.serviceAccountName" -}}
+{{- if .Values.memory.serviceAccount.create }}
+{{- default (include "routing.componentName" (dict "ctx" . "component" "memory")) .Values.memory.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.memory.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Pods the policy service runs at least: the HPA's floor when autoscaling, else replicaCount (for the PDB). */}}
+{{- define "routing.policy.minReplicas" -}}
+{{- if .Values.policy.autoscaling.enabled }}{{ .Values.policy.autoscaling.minReplicas }}{{ else }}{{ .Values.policy.replicaCount }}{{ end }}
 {{- end }}
