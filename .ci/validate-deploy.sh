@@ -345,8 +345,11 @@ check_kustomize() {
   # differences: Helm's chart label and managed-by, the config checksum annotation, the image tag, the
   # Redis host (namespace-qualified in the chart, short in k8s/), and the Secret, which the plain manifests
   # expect to be created by hand (never committed).
-  "$KUBECTL" kustomize k8s/overlays/cpu >"$WORK/kustomize-cpu.yaml"
-  python3 - "$WORK/default.yaml" "$WORK/kustomize-cpu.yaml" <<'PY' || fail "k8s/ and the chart's defaults differ"
+  local pair chart_render overlay_name
+  for pair in default:cpu values-gpu:gpu; do
+  chart_render="${pair%%:*}" overlay_name="${pair#*:}"
+  "$KUBECTL" kustomize "k8s/overlays/$overlay_name" >"$WORK/kustomize-$overlay_name.yaml"
+  python3 - "$WORK/$chart_render.yaml" "$WORK/kustomize-$overlay_name.yaml" <<'PY' || fail "k8s/overlays/$overlay_name and the chart ($chart_render) differ"
 import json, re, sys, yaml
 def normal(d):
     d = json.loads(json.dumps(d))
@@ -381,7 +384,8 @@ for k in sorted(set(chart) | set(plain)):
         print("    differs:", *k); bad = True
 sys.exit(1 if bad else 0)
 PY
-  ok "k8s/overlays/cpu matches the chart's defaults object for object, field for field"
+  ok "k8s/overlays/$overlay_name matches the chart ($chart_render) object for object, field for field"
+  done
 }
 
 check_yaml() {
@@ -468,11 +472,73 @@ PY
   ok "budget, policy, memory images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
 }
 
+check_skaffold() {
+  step "skaffold.yaml"
+  # No skaffold binary runs here: parse the config, apply each profile's JSON patches, and check that every
+  # service image is an artifact fed to the chart, and that every profile renders with the chart.
+  python3 - "$WORK/skaffold-profiles.txt" <<'PY' || fail "skaffold.yaml is inconsistent with the Dockerfiles or the chart"
+import copy, glob, json, sys, yaml
+cfg = yaml.safe_load(open("skaffold.yaml"))
+problems = []
+arts = {a["image"]: a for a in cfg["build"]["artifacts"]}
+if cfg["build"].get("tagPolicy") != {"gitCommit": {}}:
+    problems.append("tagPolicy is not gitCommit")
+for df in sorted(glob.glob("services/*/Dockerfile")):
+    comp = df.split("/")[1].removeprefix("Routing.").lower()
+    a = arts.get(f"routing-{comp}")
+    if not a or a.get("docker", {}).get("dockerfile") != df or a.get("context") != ".":
+        problems.append(f"no artifact routing-{comp} building {df} from context .")
+    svt = cfg["deploy"]["helm"]["releases"][0].get("setValueTemplates", {})
+    for field, var in (("repository", "REPO"), ("tag", "TAG"), ("digest", "DIGEST")):
+        if svt.get(f"{comp}.image.{field}") != "{{.IMAGE_%s_routing_%s}}" % (var, comp):
+            problems.append(f"setValueTemplates lacks {comp}.image.{field}")
+def ptr(doc, path):
+    parts = [p for p in path.split("/")[1:]]
+    for p in parts[:-1]:
+        doc = doc[int(p)] if isinstance(doc, list) else doc[p]
+    return doc, parts[-1]
+out = open(sys.argv[1], "w")
+names = [p["name"] for p in cfg.get("profiles", [])]
+for want in ("cpu", "gpu", "debug"):
+    if want not in names:
+        problems.append(f"no {want} profile")
+for prof in cfg.get("profiles", []):
+    c = copy.deepcopy(cfg)
+    for op in prof.get("patches", []):
+        parent, key = ptr(c, op["path"])
+        if op["op"] == "replace" and key not in parent:
+            problems.append(f"profile {prof['name']}: replace of missing {op['path']}")
+        parent[key] = op["value"]
+    rel = c["deploy"]["helm"]["releases"][0]
+    args = [f"-f {f}" for f in rel.get("valuesFiles", [])]
+    args += [f"--set {k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in rel.get("setValues", {}).items()]
+    out.write(f"{prof['name']}|{' '.join(args)}\n")
+    if prof["name"] == "gpu":
+        d = {a["image"]: a for a in c["build"]["artifacts"]}["routing-policy"]["docker"]
+        if d.get("target") != "gpu" or d.get("buildArgs", {}).get("ORT_FLAVOR") != "Gpu":
+            problems.append("gpu profile does not build the policy's gpu target with ORT_FLAVOR=Gpu")
+        if "charts/routing/values-gpu.yaml" not in rel.get("valuesFiles", []):
+            problems.append("gpu profile does not deploy with values-gpu.yaml")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "skaffold.yaml: one artifact per service Dockerfile, image values fed to the chart, gitCommit tags, profiles cpu/gpu/debug"
+  local profile args
+  while IFS='|' read -r profile args; do
+    # shellcheck disable=SC2086 # args is a list of helm flags without spaces in values
+    "$HELM" template "$RELEASE" "$CHART" --namespace "$NAMESPACE" $args >/dev/null 2>"$WORK/skaffold.log" \
+      || { cat "$WORK/skaffold.log"; fail "skaffold profile $profile does not render with the chart"; }
+    ok "skaffold profile $profile renders with the chart ($args)"
+  done <"$WORK/skaffold-profiles.txt"
+}
+
 install_tools
 check_helm
 check_schema
 check_rules
 check_kustomize
 check_yaml
+check_skaffold
 check_dockerfiles
 printf '\nvalidate-deploy: %d checks passed\n' "$checks"
