@@ -1,0 +1,38 @@
+using Routing.Cli.Bench;
+using Xunit;
+
+namespace Routing.Cli.Tests;
+
+/// <summary>
+/// Tiny runs of the policy and memory benchmarks: every side is measured, nothing fails, and the exactness
+/// checks agree. Their figures belong in docs/benchmarks.md, never in assertions.
+/// </summary>
+public sealed class ServiceBenchTests
+{
+    [Fact]
+    public async Task PolicyBenchMeasuresEchoAndBothPolicyModesWithoutErrors()
+    {
+        var settings = new PolicyBenchSettings([4], TimeSpan.FromMilliseconds(200), Rounds: 1,
+            OrtDuration: TimeSpan.FromMilliseconds(50), OrtMaxBatch: 4, ExecutionProvider: "Cpu");
+
+        var report = await PolicyBenchCommand.RunAsync(settings, CancellationToken.None);
+
+        Assert.Equal(["echo", "policy-batched", "policy-unbatched"], report.Phases.Select(p => p.Target).Order());
+        Assert.All(report.Phases, p => Assert.True(p.Requests > 0 && p.Errors == 0, $"{p.Target}: {p.Requests} requests, {p.Errors} errors"));
+        Assert.Contains(report.Ort, o => o.BatchSize == 4 && o.RowsPerSecond > 0);
+    }
+
+    [Fact]
+    public async Task MemoryBenchRetrievesExactlyWhatTheNaiveScanFinds()
+    {
+        var settings = MemoryBenchSettings.Parse(null, "300", queries: 20, k: 4, dimension: 64, callers: 2, out var problems);
+        Assert.Empty(problems);
+
+        var report = await MemoryBenchCommand.RunAsync(settings!, CancellationToken.None);
+
+        var size = Assert.Single(report.Sizes);
+        Assert.Equal(300, size.Indexed);
+        Assert.Equal(0, size.ResultMismatches);
+        Assert.True(size.MemoryRatio > 0);
+    }
+}
