@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Routing.Budget.Metrics;
 using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Redis;
@@ -158,18 +157,8 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
         return reply;
     }
 
-    private async Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            return await script.EvaluateAsync(redis.GetDatabase(), scriptKeys, args);
-        }
-        finally
-        {
-            BudgetMetrics.ScriptDuration.WithLabels(script.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        }
-    }
+    private Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args) =>
+        script.EvaluateAsync(redis.GetDatabase(), scriptKeys, args, BudgetMetrics.ScriptDuration);
 
     private static string Status(RedisResult[] reply) => (string)reply[0]!;
 

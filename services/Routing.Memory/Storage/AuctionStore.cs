@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
@@ -146,16 +145,6 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
     public async Task<string[]> AuctionIdsAsync(string tenant) =>
         [.. (await redis.GetDatabase().SortedSetRangeByRankAsync(keys.Order(tenant))).Select(v => (string)v!)];
 
-    private async Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            return await script.EvaluateAsync(redis.GetDatabase(), scriptKeys, args);
-        }
-        finally
-        {
-            MemoryMetrics.ScriptDuration.WithLabels(script.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        }
-    }
+    private Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args) =>
+        script.EvaluateAsync(redis.GetDatabase(), scriptKeys, args, MemoryMetrics.ScriptDuration);
 }

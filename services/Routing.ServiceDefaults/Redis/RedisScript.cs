@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Prometheus;
 using StackExchange.Redis;
 
 namespace Routing.ServiceDefaults.Redis;
@@ -22,6 +24,21 @@ public sealed class RedisScript
     public string Name { get; }
 
     public string Source { get; }
+
+    /// <summary>Runs the script and records its round trip in <paramref name="duration"/>, labelled by the script's name.</summary>
+    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] args, Histogram duration)
+    {
+        ArgumentNullException.ThrowIfNull(duration);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await EvaluateAsync(database, keys, args);
+        }
+        finally
+        {
+            duration.WithLabels(Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] args)
     {
