@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Routing.Budget.Ledger;
 using Routing.Budget.Options;
 using Routing.Cli.Hosting;
+using Routing.Cli.Output;
 using Routing.ServiceDefaults.Redis;
 using Spectre.Console;
 using StackExchange.Redis;
@@ -78,7 +79,7 @@ public static class BudgetBenchCommand
         var runId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
         var results = new List<PhaseResult>();
-        await ProgressOnStandardError().StartAsync(async context =>
+        await StandardErrorProgress.Create().StartAsync(async context =>
         {
             // Warm up both paths (JIT, connections, script cache) before anything is measured.
             var warmup = context.AddTask("warm-up", maxValue: 1);
@@ -98,12 +99,6 @@ public static class BudgetBenchCommand
 
         return BudgetBenchReport.From(settings, results, stack is null ? "external" : stack.RedisIsEmbedded ? "embedded-garnet" : "redis");
     }
-
-    private static Progress ProgressOnStandardError() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-            .Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn());
 
     private static void Print(BudgetBenchReport report)
     {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Routing.Cli.Output;
 using Routing.Contracts.Memory.V1;
 using Routing.EmbeddedRedis;
 using Routing.Memory;
@@ -66,7 +67,7 @@ public static class MemoryBenchCommand
     {
         ArgumentNullException.ThrowIfNull(settings);
         var results = new List<MemorySizeResult>();
-        await Progress().StartAsync(async context =>
+        await StandardErrorProgress.Create().StartAsync(async context =>
         {
             foreach (var size in settings.Sizes)
             {
@@ -249,12 +250,6 @@ public static class MemoryBenchCommand
         batch.Add(db.KeyDeleteAsync([keys.Order(tenant), keys.Meta(tenant), keys.Tenants, keys.Changes, keys.ChangeSequence]));
         await Task.WhenAll(batch);
     }
-
-    private static Progress Progress() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-            .Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn());
 
     private static void Print(MemoryBenchReport report)
     {

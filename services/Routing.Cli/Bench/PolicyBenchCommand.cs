@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
+using Routing.Cli.Output;
 using Routing.Contracts.Policy.V1;
 using Routing.Features;
 using Routing.Onnx;
@@ -107,7 +108,7 @@ public static class PolicyBenchCommand
                 ("policy-batched", r => batchedClient.RouteAsync(r)),
                 ("policy-unbatched", r => unbatchedClient.RouteAsync(r)),
             };
-            await ProgressOnStandardError().StartAsync(async context =>
+            await StandardErrorProgress.Create().StartAsync(async context =>
             {
                 var warmup = context.AddTask("warm-up", maxValue: targets.Length);
                 foreach (var (_, call) in targets)
@@ -281,12 +282,6 @@ public static class PolicyBenchCommand
         var index = (int)Math.Min(sortedTicks.Length - 1, Math.Ceiling(quantile * sortedTicks.Length) - 1);
         return sortedTicks[Math.Max(0, index)] * 1e6 / Stopwatch.Frequency;
     }
-
-    private static Progress ProgressOnStandardError() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-            .Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn());
 
     private static void Print(PolicyBenchReport report)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Routing.Cli.Output;
 using Routing.Simulation;
 using Routing.Simulation.Benchmark;
 using Spectre.Console;
@@ -103,7 +104,7 @@ public static class RoutingBenchCommand
         }
 
         FrontierReport? report = null;
-        ProgressOnStandardError().Start(context =>
+        StandardErrorProgress.Create().Start(context =>
         {
             var bar = context.AddTask($"simulated episodes ({strategies.Count} strategies)", maxValue: 1);
             report = evaluator.Run(settings.Frontier, strategies, (done, all) => bar.Value = (double)done / all, cancellationToken);
@@ -137,12 +138,6 @@ public static class RoutingBenchCommand
 
     private static List<string>? ParseList(string? value) =>
         string.IsNullOrWhiteSpace(value) ? null : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-
-    private static Progress ProgressOnStandardError() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-            .Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn());
 
     private static void Print(FrontierReport report)
     {

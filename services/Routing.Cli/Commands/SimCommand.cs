@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Routing.Cli.Output;
 using Routing.Simulation;
 using Routing.Simulation.Calibration;
 using Routing.Simulation.Server;
@@ -137,9 +138,7 @@ public static class SimCommand
             var clock = Stopwatch.StartNew();
             var cells = loaded.PassAt1.Sum(d => d.Value.Count * Simulation.Tasks.TaskSpace.BinCount);
             CalibrationFitResult? fit = null;
-            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-                .Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            StandardErrorProgress.Create()
                 .Start(context =>
                 {
                     var bar = context.AddTask("fitting", maxValue: cells + 1);
