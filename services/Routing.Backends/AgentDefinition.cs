@@ -1,0 +1,38 @@
+namespace Routing.Backends;
+
+/// <summary>
+/// One agent of the pool: a model behind a backend, with its prices. Prices are integer micro-dollars per
+/// million tokens, so a call's cost is exact integer arithmetic.
+/// </summary>
+/// <param name="Name">Unique name in the pool (what routing decisions, bids and ledgers name).</param>
+/// <param name="Endpoint">Base URL of an OpenAI-compatible API (…/v1), or <c>sim:</c> for the in-process simulator.</param>
+/// <param name="Model">Model name sent to the backend.</param>
+/// <param name="PriceInMicrosPerMTok">Input price, µ$ per million tokens.</param>
+/// <param name="PriceOutMicrosPerMTok">Output price, µ$ per million tokens.</param>
+/// <param name="Tier">0 = smallest; the step router's action index orders the pool by tier.</param>
+/// <param name="MaxOutputTokens">The most output tokens one call may ask for.</param>
+/// <param name="CredentialRef">Where the API key comes from (an environment variable or file name), never the key itself; null for none.</param>
+public sealed record AgentDefinition(
+    string Name,
+    Uri Endpoint,
+    string Model,
+    long PriceInMicrosPerMTok,
+    long PriceOutMicrosPerMTok,
+    int Tier,
+    int MaxOutputTokens,
+    string? CredentialRef);
+
+/// <summary>The pool as of one configuration version; immutable, replaced whole on reload.</summary>
+public sealed record AgentPoolSnapshot(string Version, IReadOnlyList<AgentDefinition> Agents);
+
+/// <summary>The configured agent pool, reloadable without restart.</summary>
+public interface IAgentPool
+{
+    AgentPoolSnapshot Current { get; }
+
+    /// <summary>The backend that serves an agent of the current snapshot.</summary>
+    IChatBackend BackendFor(AgentDefinition agent);
+
+    /// <summary>Raised after <see cref="Current"/> was replaced by a valid new configuration.</summary>
+    event Action<AgentPoolSnapshot>? Changed;
+}

@@ -1,0 +1,26 @@
+namespace Routing.Backends;
+
+/// <summary>Why a backend call failed; the executor maps each kind to a status and a metric label.</summary>
+public enum BackendFailure
+{
+    /// <summary>No answer within the timeout.</summary>
+    Timeout,
+
+    /// <summary>Connection refused, 5xx, 429 after retries, or the circuit breaker is open.</summary>
+    Unavailable,
+
+    /// <summary>The backend answered with something that is not a valid completion (garbage JSON, no usage).</summary>
+    BadResponse,
+
+    /// <summary>The backend refused the request (4xx other than 429): retrying will not help.</summary>
+    Rejected,
+}
+
+/// <summary>A failed backend call. <see cref="MayHaveBeenBilled"/> says whether the backend may have done (and charged for) work.</summary>
+public sealed class BackendException(BackendFailure failure, string message, bool mayHaveBeenBilled, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public BackendFailure Failure { get; } = failure;
+
+    public bool MayHaveBeenBilled { get; } = mayHaveBeenBilled;
+}
