@@ -57,6 +57,19 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OutputCapCanUseMaxCompletionTokens()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?> { ["Routing:Backends:MaxTokensField"] = "max_completion_tokens" });
+        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+
+        await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
+
+        using var body = _server.Requests[0].Json();
+        Assert.Equal(64, body.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.False(body.RootElement.TryGetProperty("max_tokens", out _));
+    }
+
+    [Fact]
     public async Task LogprobsAreRequestedAndPassedThrough()
     {
         _server.Enqueue(ScriptedReply.WithLogprobs([("Four", -0.05), (".", -1.5)], alternatives: 3));

@@ -167,6 +167,51 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
         Assert.Equal(3, _server.Requests.Count);
     }
 
+    [Fact]
+    public async Task BackendThatLetsTheDeadlinePassOpensTheCircuit()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:Timeout"] = HttpBackendHarness.Seconds(0.2),
+            ["Routing:Backends:BreakerMinimumThroughput"] = "3",
+            ["Routing:Backends:BreakerBreakDuration"] = "00:01:00",
+        });
+        _server.DefaultReply = new ScriptedReply { Delay = TimeSpan.FromSeconds(3) };
+        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        for (var i = 0; i < 3; i++)
+        {
+            var timeout = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+            Assert.Equal(BackendFailure.Timeout, timeout.Failure);
+        }
+
+        var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+
+        Assert.Contains("circuit open", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task CallersGivingUpDoNotOpenTheCircuit()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:BreakerMinimumThroughput"] = "3",
+            ["Routing:Backends:BreakerBreakDuration"] = "00:01:00",
+        });
+        _server.Enqueue(Enumerable.Repeat(new ScriptedReply { Delay = TimeSpan.FromSeconds(3) }, 3).ToArray());
+        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        for (var i = 0; i < 3; i++)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), cancel.Token));
+        }
+
+        var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
+
+        Assert.Equal("scripted answer", result.Content);
+        Assert.Equal(4, _server.Requests.Count);
+    }
+
     private Task<BackendException> FailAsync()
     {
         var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));

@@ -64,18 +64,39 @@ public static class BackendHttpRegistration
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
             BreakDuration = options.BreakerBreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(IsBackendFailure(args.Outcome, args.Context)),
         });
     }
 
     /// <summary>
-    /// True only for failures where the backend did no work: a connect that failed (nothing was sent), or HTTP 429
+    /// What the circuit breaker counts as the backend failing: transient HTTP failures (5xx, 408, 429, transport
+    /// errors) and a call whose deadline passed without headers (a hung backend), but not a caller that gave up.
+    /// </summary>
+    public static bool IsBackendFailure(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (HttpClientResiliencePredicates.IsTransient(outcome))
+        {
+            return true;
+        }
+
+        return outcome.Exception is OperationCanceledException
+            && context.GetRequestMessage() is { } request
+            && request.Options.TryGetValue(OpenAiChatBackend.CallerCancellation, out var caller)
+            && !caller.IsCancellationRequested;
+    }
+
+    /// <summary>
+    /// True only for failures where the backend did no work: a connect that failed or timed out (nothing was sent), or HTTP 429
     /// or 503 (the server refused before generating) whose <c>Retry-After</c>, if any, is at most
     /// <paramref name="maxRetryAfter"/>.
     /// </summary>
     public static bool IsUnbilledRetryable(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter)
     {
-        if (outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+        if (outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+            or OperationCanceledException { InnerException: TimeoutException })
         {
+            // Refused, unresolvable, or SocketsHttpHandler's connect timeout: no connection, nothing sent.
             return true;
         }
 
