@@ -108,6 +108,21 @@ public sealed class OpenAiCompletionTests : ScriptedServerTest
     }
 
     [Fact]
+    public async Task ConcurrentCallsEachGetTheirOwnAnswer()
+    {
+        Server.Responder = request => new ScriptedReply { Content = "answer for " + request.Header("X-Routing-Task-Id"), Delay = TimeSpan.FromMilliseconds(20) };
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        var tasks = Enumerable.Range(0, 32).Select(i => "task-" + i).ToList();
+
+        var answers = await Task.WhenAll(tasks.Select(async (task, i) => i % 2 == 0
+            ? (await backend.CompleteAsync(HttpBackendHarness.Call() with { TaskId = task }, CancellationToken.None)).Content
+            : string.Concat(await backend.StreamAsync(HttpBackendHarness.Call() with { TaskId = task }, CancellationToken.None).Select(c => c.ContentDelta).ToListAsync())));
+
+        Assert.Equal(tasks.Select(t => "answer for " + t), answers);
+        Assert.Equal(32, Server.Requests.Count);
+    }
+
+    [Fact]
     public async Task CallerCancellationIsNotABackendFailure()
     {
         Server.Enqueue(new ScriptedReply { Delay = TimeSpan.FromSeconds(5) });

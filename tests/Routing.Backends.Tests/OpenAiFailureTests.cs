@@ -138,6 +138,30 @@ public sealed class OpenAiFailureTests : ScriptedServerTest
     }
 
     [Fact]
+    public async Task OpenCircuitLetsATrialCallThroughAfterTheBreakAndClosesOnSuccess()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:BreakerMinimumThroughput"] = "2",
+            ["Routing:Backends:BreakerBreakDuration"] = HttpBackendHarness.Seconds(0.5),
+        });
+        Server.Enqueue(ScriptedReply.Error(500, "down"), ScriptedReply.Error(500, "down"));
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+        }
+
+        var open = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+        var recovered = await Eventually.ReturnsAsync(
+            () => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None), _ => true, TimeSpan.FromSeconds(10), "the circuit closing again");
+
+        Assert.Contains("circuit open", open.Message, StringComparison.Ordinal);
+        Assert.Equal("scripted answer", recovered.Content);
+        Assert.Equal(3, Server.Requests.Count);
+    }
+
+    [Fact]
     public async Task BackendThatLetsTheDeadlinePassOpensTheCircuit()
     {
         using var harness = new HttpBackendHarness(new Dictionary<string, string?>
