@@ -75,9 +75,21 @@ public sealed class OpenAiStreamingTests : ScriptedServerTest
     }
 
     [Fact]
+    public async Task ServerThatIgnoresStreamingIsBadResponse()
+    {
+        Server.Enqueue(ScriptedReply.Raw("""{"id":"x","choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"""));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+
+        var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
+
+        AssertFailedOnce(failure, BackendFailure.BadResponse, billed: true);
+        Assert.Contains("application/json", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GarbageInTheStreamIsBadResponse()
     {
-        Server.Enqueue(ScriptedReply.Raw("data: {\"choices\": [ nonsense\n\ndata: [DONE]\n\n"));
+        Server.Enqueue(ScriptedReply.Raw("data: {\"choices\": [ nonsense\n\ndata: [DONE]\n\n", contentType: "text/event-stream"));
         var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());

@@ -83,6 +83,12 @@ public sealed partial class OpenAiChatBackend : IChatBackend
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
         using var response = await SendAsync(call, stream: true, deadline.Token, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType is { } mediaType && !mediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            // A server that ignored stream: true (or a proxy's page); it did answer, so it may have generated.
+            throw new BackendException(BackendFailure.BadResponse, $"Agent '{_agent.Name}' answered '{mediaType}' to a streaming request instead of 'text/event-stream'.", mayHaveBeenBilled: true);
+        }
+
         Stream body;
         try
         {
