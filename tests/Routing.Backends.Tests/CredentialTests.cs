@@ -1,4 +1,5 @@
 using Routing.Backends.Credentials;
+using Routing.Testing;
 
 namespace Routing.Backends.Tests;
 
@@ -55,6 +56,30 @@ public sealed class CredentialTests : ScriptedServerTest
         Assert.False(failure.MayHaveBeenBilled);
         Assert.Contains("env:ROUTING_TEST_UNSET_", failure.Message, StringComparison.Ordinal);
         Assert.Empty(Server.Requests);
+    }
+
+    [Fact]
+    public async Task TheKeyIsNeverLoggedNorPutInAFailure()
+    {
+        var variable = "ROUTING_TEST_KEY_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "sk-very-secret-0123");
+        try
+        {
+            Server.Enqueue(ScriptedReply.Error(401, "Incorrect API key provided."));
+            var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress, credential: "env:" + variable));
+
+            var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+
+            Assert.Equal(BackendFailure.Rejected, failure.Failure);
+            Assert.NotEmpty(Harness.Logs.Messages);
+            Assert.DoesNotContain(Harness.Logs.Messages, m => m.Contains("sk-very-secret", StringComparison.Ordinal));
+            Assert.DoesNotContain("sk-very-secret", failure.ToString(), StringComparison.Ordinal);
+            Assert.Equal("Bearer sk-very-secret-0123", Server.Requests[0].Header("Authorization"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 
     [Theory]
