@@ -108,6 +108,19 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Contains("Routing:AgentPool:File", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Routing:Backends:MaxRetries", "9")]
+    [InlineData("Routing:Backends:MaxTokensField", "max_output")]
+    [InlineData("Routing:AgentPool:ReloadPollSeconds", "0")]
+    public async Task BadSettingStopsStartUpNamingTheKey(string key, string value)
+    {
+        using var host = Host("", useSimulator: true, extra: new Dictionary<string, string?> { [key] = value });
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WithoutAFileTheSimulatorCanServeThePool()
     {
@@ -136,7 +149,7 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Equal(cheapest.Name, answer.BackendModel);
     }
 
-    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false)
+    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false, Dictionary<string, string?>? extra = null)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -146,6 +159,7 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
             ["Routing:AgentPool:ReloadPollSeconds"] = pollSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Routing:AgentPool:UseSimulator"] = useSimulator ? "true" : "false",
         });
+        builder.Configuration.AddInMemoryCollection(extra ?? []);
         builder.Services.AddAgentPool(builder.Configuration);
         return builder.Build();
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,13 @@ namespace Routing.Backends.OpenAi;
 /// </remarks>
 public static class BackendHttpRegistration
 {
-    public static IServiceCollection AddOpenAiBackendHttp(this IServiceCollection services)
+    /// <summary>
+    /// Registers the client and <see cref="OpenAiBackendOptions"/>, bound from <paramref name="configuration"/>
+    /// (the host's <see cref="IConfiguration"/> when null) and validated at start naming the key.
+    /// </summary>
+    public static IServiceCollection AddOpenAiBackendHttp(this IServiceCollection services, IConfiguration? configuration = null)
     {
-        services.AddValidatedOptions<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName);
+        services.AddOptionsNamingKeys<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName, configuration);
         services.AddHttpClient(OpenAiChatBackend.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
@@ -37,6 +42,20 @@ public static class BackendHttpRegistration
                 Configure(pipeline, options);
             })
             .SelectPipelineByAuthority();
+        return services;
+    }
+
+    /// <summary>Options bound from a section of <paramref name="configuration"/> (or of the host's), validated at start naming the key.</summary>
+    internal static IServiceCollection AddOptionsNamingKeys<TOptions>(this IServiceCollection services, string section, IConfiguration? configuration)
+        where TOptions : class
+    {
+        if (configuration is null)
+        {
+            return services.AddValidatedOptions<TOptions>(section);
+        }
+
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingOptionsValidator<TOptions>(section));
         return services;
     }
 
