@@ -143,7 +143,8 @@ public sealed class OpenAiFailureTests : ScriptedServerTest
         using var harness = new HttpBackendHarness(new Dictionary<string, string?>
         {
             ["Routing:Backends:BreakerMinimumThroughput"] = "2",
-            ["Routing:Backends:BreakerBreakDuration"] = HttpBackendHarness.Seconds(0.5),
+            // Long enough that the call right after the failures still finds the circuit open on a loaded machine.
+            ["Routing:Backends:BreakerBreakDuration"] = HttpBackendHarness.Seconds(3),
         });
         Server.Enqueue(ScriptedReply.Error(500, "down"), ScriptedReply.Error(500, "down"));
         var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
