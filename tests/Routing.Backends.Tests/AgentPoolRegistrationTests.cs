@@ -12,6 +12,7 @@ using Routing.Testing;
 namespace Routing.Backends.Tests;
 
 /// <summary><c>AddAgentPool</c> end to end: the file at start, reload by polling (ConfigMap symlink swaps included), backends that answer.</summary>
+[Collection(PoolMetricsCollection.Name)]
 public sealed class AgentPoolRegistrationTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "routing-pool-" + Guid.NewGuid().ToString("N"));
