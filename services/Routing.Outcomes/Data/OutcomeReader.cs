@@ -7,11 +7,13 @@ namespace Routing.Outcomes.Data;
 /// <summary>
 /// Reads an outcome JSONL file (one query per line: id, text, source, outcomes per model with score and, where
 /// recorded, cost_usd / input_tokens / output_tokens) and validates it strictly: every problem is reported with
-/// the file, the line and the field, and nothing is silently skipped. Blank lines are allowed.
+/// the file, the line and the field, and nothing is silently skipped. Blank lines are allowed. A score outside
+/// 0..1 is an error unless <c>clipScores</c> is set (some sources' metrics go slightly negative); then it is
+/// clipped and counted in <see cref="OutcomeDataset.ClippedScores"/> so reports can say so.
 /// </summary>
 public static class OutcomeReader
 {
-    public static OutcomeDataset Read(string path)
+    public static OutcomeDataset Read(string path, bool clipScores = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -24,6 +26,7 @@ public static class OutcomeReader
         var records = new List<OutcomeRecord>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         List<string>? models = null;
+        var clipped = 0;
         var lineNumber = 0;
         using var reader = new StringReader(Encoding.UTF8.GetString(bytes));
         while (reader.ReadLine() is { } line)
@@ -34,7 +37,7 @@ public static class OutcomeReader
                 continue;
             }
 
-            var record = ParseLine(path, lineNumber, line, ref models);
+            var record = ParseLine(path, lineNumber, line, clipScores, ref models, ref clipped);
             if (!ids.TryAdd(record.Id, lineNumber))
             {
                 throw OutcomeDataException.At(path, lineNumber, "id", $"'{record.Id}' already used on line {ids[record.Id]}");
@@ -48,10 +51,10 @@ public static class OutcomeReader
             throw new OutcomeDataException($"{path}: no records (the file is empty)");
         }
 
-        return new OutcomeDataset(path, sha256, models!, records);
+        return new OutcomeDataset(path, sha256, models!, records) { ClippedScores = clipped };
     }
 
-    private static OutcomeRecord ParseLine(string path, int line, string text, ref List<string>? models)
+    private static OutcomeRecord ParseLine(string path, int line, string text, bool clipScores, ref List<string>? models, ref int clipped)
     {
         JsonDocument document;
         try
@@ -110,14 +113,14 @@ public static class OutcomeReader
             var parsed = new ModelOutcome[models.Count];
             for (var m = 0; m < models.Count; m++)
             {
-                parsed[m] = ParseOutcome(path, line, models[m], outcomes.GetProperty(models[m]));
+                parsed[m] = ParseOutcome(path, line, models[m], outcomes.GetProperty(models[m]), clipScores, ref clipped);
             }
 
             return new OutcomeRecord(id, query, source, line, parsed);
         }
     }
 
-    private static ModelOutcome ParseOutcome(string path, int line, string model, JsonElement outcome)
+    private static ModelOutcome ParseOutcome(string path, int line, string model, JsonElement outcome, bool clipScores, ref int clipped)
     {
         var prefix = $"outcomes.{model}";
         if (outcome.ValueKind != JsonValueKind.Object)
@@ -133,7 +136,13 @@ public static class OutcomeReader
         var score = Number(path, line, prefix + ".score", scoreValue);
         if (score is < 0 or > 1)
         {
-            throw OutcomeDataException.At(path, line, prefix + ".score", $"must be in 0..1, found {scoreValue.GetRawText()}");
+            if (!clipScores)
+            {
+                throw OutcomeDataException.At(path, line, prefix + ".score", $"must be in 0..1, found {scoreValue.GetRawText()} (allow clipping into 0..1 to use the file as it is)");
+            }
+
+            score = Math.Clamp(score, 0, 1);
+            clipped++;
         }
 
         double? cost = null;

@@ -33,6 +33,9 @@ public sealed record EvaluationReport(
     RealisedSpread? RandomSpread,
     TargetResult? SingleToTarget)
 {
+    /// <summary>Scores of the test file outside 0..1 that were clipped while reading.</summary>
+    public int ClippedScores { get; init; }
+
     /// <summary>The router's most accurate point (cheapest among ties).</summary>
     public RouterPoint RouterBest => Router.OrderByDescending(p => p.Accuracy).ThenBy(p => p.CostUsd).First();
 }

@@ -72,4 +72,28 @@ public static class OperatingCurve
 
         return frontier;
     }
+
+    /// <summary>
+    /// What mixing the points at random per query can reach: the upper-left convex hull of the Pareto frontier,
+    /// cheapest first (for single models this is the expected curve of random routing between them).
+    /// </summary>
+    public static List<CurvePoint> MixFrontier(IEnumerable<CurvePoint> points)
+    {
+        var hull = new List<CurvePoint>();
+        foreach (var point in ParetoFrontier(points))
+        {
+            // Drop the last point while it lies on or under the segment from the one before it to the new point.
+            while (hull.Count >= 2 && Cross(hull[^2], hull[^1], point) >= 0)
+            {
+                hull.RemoveAt(hull.Count - 1);
+            }
+
+            hull.Add(point);
+        }
+
+        return hull;
+
+        static double Cross(CurvePoint a, CurvePoint b, CurvePoint c) =>
+            ((b.CostUsd - a.CostUsd) * (c.Accuracy - a.Accuracy)) - ((b.Accuracy - a.Accuracy) * (c.CostUsd - a.CostUsd));
+    }
 }

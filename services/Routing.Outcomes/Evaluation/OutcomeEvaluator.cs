@@ -99,7 +99,10 @@ public static class OutcomeEvaluator
                 ? test.Models[randomMix.High]
                 : string.Create(inv, $"{test.Models[randomMix.High]} on {randomMix.HighProbability:P0} of queries at random, else {test.Models[randomMix.Low]}")),
             randomMix is null || randomMix.Single ? null : RandomRouting.Spread(scores, costs.CostsUsd, randomMix.Low, randomMix.High, randomMix.HighProbability, settings.RandomSeeds),
-            cheapestSingle is null ? null : new TargetResult(cheapestSingle.CostUsd, cheapestSingle.Model));
+            cheapestSingle is null ? null : new TargetResult(cheapestSingle.CostUsd, cheapestSingle.Model))
+        {
+            ClippedScores = test.ClippedScores,
+        };
     }
 
     /// <summary>λ = 0 (accuracy only) then <paramref name="steps"/> values log-spaced so that λ × typical cost runs from 10⁻³ to 10³.</summary>

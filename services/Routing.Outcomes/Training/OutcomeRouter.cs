@@ -78,4 +78,4 @@ public sealed class OutcomeRouter
 /// <summary>Where a router came from: training file and its hash, the holdout it left out, and the settings.</summary>
 public sealed record RouterProvenance(
     string TrainFile, string TrainSha256, int TrainRecords, double? HoldoutFraction, ulong? HoldoutSeed,
-    string PriceFile, string CostDescription, int AssumedOutputTokens, double CharsPerToken, TrainerSettings Settings);
+    string PriceFile, string CostDescription, int AssumedOutputTokens, double CharsPerToken, TrainerSettings Settings, int ClippedScores = 0);

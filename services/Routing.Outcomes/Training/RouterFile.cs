@@ -29,7 +29,7 @@ public static class RouterFile
             Format, router.HashWidth,
             [.. router.Models.Select(m => new RouterModelJson(m.Name, m.InputUsdPerMTok, m.OutputUsdPerMTok, m.CostInterceptUsd, m.CostPerCharUsd, m.Weights))],
             new RouterProvenanceJson(p.TrainFile, p.TrainSha256, p.TrainRecords, p.HoldoutFraction, p.HoldoutSeed, p.PriceFile, p.CostDescription, p.AssumedOutputTokens, p.CharsPerToken,
-                p.Settings.Epochs, p.Settings.LearningRate, p.Settings.L2));
+                p.Settings.Epochs, p.Settings.LearningRate, p.Settings.L2, p.ClippedScores));
         var temporary = path + ".tmp";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(dto, RouterFileJsonContext.Default.RouterFileJson));
         File.Move(temporary, path, overwrite: true);
@@ -65,7 +65,7 @@ public static class RouterFile
 
         var p = dto.Provenance;
         var settings = new TrainerSettings { HashWidth = dto.HashWidth, Epochs = p.Epochs, LearningRate = p.LearningRate, L2 = p.L2 };
-        var provenance = new RouterProvenance(p.TrainFile, p.TrainSha256, p.TrainRecords, p.HoldoutFraction, p.HoldoutSeed, p.PriceFile, p.CostDescription, p.AssumedOutputTokens, p.CharsPerToken, settings);
+        var provenance = new RouterProvenance(p.TrainFile, p.TrainSha256, p.TrainRecords, p.HoldoutFraction, p.HoldoutSeed, p.PriceFile, p.CostDescription, p.AssumedOutputTokens, p.CharsPerToken, settings, p.ClippedScores);
         try
         {
             return new OutcomeRouter(dto.HashWidth, [.. dto.Models.Select(m => new RouterModel(m.Name, m.InputUsdPerMTok, m.OutputUsdPerMTok, m.Weights ?? [], m.CostInterceptUsd, m.CostPerCharUsd))], provenance);
@@ -81,7 +81,7 @@ public sealed record RouterModelJson(string Name, double InputUsdPerMTok, double
 
 public sealed record RouterProvenanceJson(
     string TrainFile, string TrainSha256, int TrainRecords, double? HoldoutFraction, ulong? HoldoutSeed, string PriceFile, string CostDescription,
-    int AssumedOutputTokens, double CharsPerToken, int Epochs, double LearningRate, double L2);
+    int AssumedOutputTokens, double CharsPerToken, int Epochs, double LearningRate, double L2, int ClippedScores);
 
 public sealed record RouterFileJson(string Format, int HashWidth, IReadOnlyList<RouterModelJson>? Models, RouterProvenanceJson? Provenance);
 
