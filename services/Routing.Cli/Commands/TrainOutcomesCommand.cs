@@ -57,6 +57,11 @@ public static class TrainOutcomesCommand
         var inv = CultureInfo.InvariantCulture;
         var p = router.Provenance;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 160;
+        }
+
         console.MarkupLine(inv, "trained on [bold]{0}[/] real recorded outcomes from {1}{2}", p.TrainRecords, Markup.Escape(p.TrainFile),
             p.HoldoutFraction is { } f ? string.Create(inv, $" (holding out {f:P0}, seed {p.HoldoutSeed})") : "");
         console.MarkupLine("{0}", Markup.Escape(p.CostDescription));

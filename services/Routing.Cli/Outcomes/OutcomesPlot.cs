@@ -40,13 +40,6 @@ public static class OutcomesPlot
             line.LegendText = "random routing between models (expected)";
         }
 
-        var router = OperatingCurve.ParetoFrontier(report.Router.Select(p => new CurvePoint(p.CostUsd * 1e6, p.Accuracy * 100)));
-        var curve = plot.Add.ScatterLine(router.Select(p => p.CostUsd).ToArray(), router.Select(p => p.Accuracy).ToArray(), palette.GetColor(0));
-        curve.LineWidth = 2.5f;
-        curve.MarkerShape = MarkerShape.FilledCircle;
-        curve.MarkerSize = 6;
-        curve.LegendText = "router (λ sweep)";
-
         var singleMarkers = plot.Add.Markers(singles.Select(p => p.CostUsd).ToArray(), singles.Select(p => p.Accuracy).ToArray(), MarkerShape.FilledSquare, 10, palette.GetColor(1));
         singleMarkers.LegendText = "single models";
         for (var m = 0; m < singles.Count; m++)
@@ -56,13 +49,22 @@ public static class OutcomesPlot
             label.LabelOffsetX = 6;
         }
 
+        // Drawn after the single models: where the router only ever picks one model its point sits on that model's marker.
+        var router = OperatingCurve.ParetoFrontier(report.Router.Select(p => new CurvePoint(p.CostUsd * 1e6, p.Accuracy * 100)));
+        var curve = plot.Add.ScatterLine(router.Select(p => p.CostUsd).ToArray(), router.Select(p => p.Accuracy).ToArray(), palette.GetColor(0));
+        curve.LineWidth = 2.5f;
+        curve.MarkerShape = MarkerShape.FilledCircle;
+        curve.MarkerSize = 6;
+        curve.LegendText = "router (λ sweep)";
+
         var oracle = plot.Add.Marker(report.Oracle.CostUsd * 1e6, report.Oracle.Accuracy * 100, MarkerShape.FilledDiamond, 12, palette.GetColor(3));
         oracle.LegendText = "oracle (reference)";
         var target = plot.Add.HorizontalLine(report.TargetAccuracy * 100, 1, palette.GetColor(2), LinePattern.Dotted);
         target.LegendText = string.Create(CultureInfo.InvariantCulture, $"{report.TargetFraction:P0} of best single model");
 
         var all = singles.Concat(router).Append(new CurvePoint(report.Oracle.CostUsd * 1e6, report.Oracle.Accuracy * 100)).ToList();
-        plot.Axes.SetLimits(0, all.Max(p => p.CostUsd) * 1.3, Math.Floor(all.Min(p => p.Accuracy)) - 3, Math.Ceiling(all.Max(p => p.Accuracy)) + 3);
+        // Room on the right for the model labels.
+        plot.Axes.SetLimits(0, all.Max(p => p.CostUsd) * 1.5, Math.Floor(all.Min(p => p.Accuracy)) - 3, Math.Ceiling(all.Max(p => p.Accuracy)) + 3);
         plot.Title(Title(report), size: 15);
         plot.XLabel(report.CostsEstimated ? "mean cost per query (µ$, ESTIMATED from prices × tokens)" : "mean cost per query (µ$, recorded)", size: 14);
         plot.YLabel("accuracy (%)", size: 14);
@@ -71,5 +73,5 @@ public static class OutcomesPlot
     }
 
     private static string Title(EvaluationReport report) =>
-        $"{Path.GetFileName(report.TestFile)}: {report.Queries} queries ({report.Split})\nreal recorded outcomes{(report.CostsEstimated ? " · costs estimated" : "")}";
+        $"{Path.GetFileName(report.TestFile)}: {report.Queries} test queries ({report.Split})\nreal recorded outcomes, not the simulator{(report.CostsEstimated ? " · costs ESTIMATED from prices × tokens" : " · recorded costs")}";
 }

@@ -75,7 +75,7 @@ public static class OutcomesWorkflow
             }
 
             test = HoldoutSplit.Split(dataset, fraction, seed).Test;
-            split = $"held-out {fraction:P0} of the training file (seed {seed}), {test.Records.Count} of {dataset.Records.Count} queries";
+            split = $"held out: {fraction:P0} of the router's training file's {dataset.Records.Count} queries, seed {seed}";
         }
 
         var costs = new CostEstimator(provenance.AssumedOutputTokens, provenance.CharsPerToken).Costs(test, prices);

@@ -138,7 +138,7 @@ public static class OutcomeReader
         {
             if (!clipScores)
             {
-                throw OutcomeDataException.At(path, line, prefix + ".score", $"must be in 0..1, found {scoreValue.GetRawText()} (allow clipping into 0..1 to use the file as it is)");
+                throw OutcomeDataException.At(path, line, prefix + ".score", $"must be in 0..1, found {scoreValue.GetRawText()} (`--clip-scores` clips such values into 0..1 and counts them)");
             }
 
             score = Math.Clamp(score, 0, 1);
