@@ -41,8 +41,8 @@ public sealed class RandomRoutingTests
     {
         var (scores, costs) = TwoModels(50);
 
-        var allLow = RandomRouting.Realise(scores, costs, 0, 1, 0, seed: 3);
-        var allHigh = RandomRouting.Realise(scores, costs, 0, 1, 1, seed: 3);
+        var allLow = RandomRouting.Realise(scores, costs, 0, 1, 0, new Random(3));
+        var allHigh = RandomRouting.Realise(scores, costs, 0, 1, 1, new Random(3));
 
         Assert.Equal(scores.Average(s => s[0]), allLow.Accuracy, 12);
         Assert.Equal(costs.Average(c => c[1]), allHigh.CostUsd, 12);

@@ -21,7 +21,7 @@ public static class EvalCommand
         var train = new Option<string?>("--train") { Description = "One shot: train on this outcome JSONL first instead of loading --model (needs --models)." };
         var models = new Option<string?>("--models") { Description = "Price table JSON (default with --model: the prices stored in the router file)." };
         var target = new Option<double>("--target") { Description = "Accuracy target as a fraction of the best single model's accuracy.", DefaultValueFactory = _ => 0.95 };
-        var randomSeeds = new Option<int>("--random-seeds") { Description = "Seeds over which random routing's realised accuracy and cost are shown.", DefaultValueFactory = _ => 100 };
+        var randomSeeds = new Option<int>("--random-seeds") { Description = "Random draws (one seeded stream) over which random routing's realised accuracy and cost are shown.", DefaultValueFactory = _ => 100 };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of the accuracy–cost curve (e.g. curve.png)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (the full report, every λ) as the last line of stdout." };
         var training = new TrainingOptions();

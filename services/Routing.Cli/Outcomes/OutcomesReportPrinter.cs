@@ -60,7 +60,7 @@ public static class OutcomesReportPrinter
         console.MarkupLine("router row: accuracy and cost at its most accurate λ; random routing and the best single model are chosen knowing the test outcomes, the router is not.");
         if (report.RandomSpread is { } spread)
         {
-            console.MarkupLine(inv, "random routing realised over {0} seeds: accuracy {1} ± {2} %, {3} ± {4} µ$/query",
+            console.MarkupLine(inv, "random routing realised in {0} random draws: accuracy {1} ± {2} %, {3} ± {4} µ$/query",
                 spread.Seeds, Pct(spread.MeanAccuracy), Pct(spread.SdAccuracy), Micros(spread.MeanCostUsd), Micros(spread.SdCostUsd));
         }
 
