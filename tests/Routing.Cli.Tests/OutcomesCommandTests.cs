@@ -146,6 +146,7 @@ public sealed class OutcomesCommandTests : IDisposable
     [InlineData("eval", "outcomes", "--test", "t.jsonl", "--model", "r.json", "--train", "t.jsonl")]
     [InlineData("eval", "outcomes", "--test", "t.jsonl", "--train", "t.jsonl")]
     [InlineData("eval", "outcomes", "--test", "t.jsonl", "--model", "r.json", "--holdout", "0.3")]
+    [InlineData("eval", "outcomes", "--test", "t.jsonl", "--model", "r.json", "--assumed-output-tokens", "64")]
     [InlineData("eval", "outcomes", "--test", "t.jsonl", "--model", "r.json", "--plot", "curve.jpg")]
     [InlineData("eval", "outcomes", "--test", "t.jsonl", "--model", "r.json", "--target", "1.5")]
     [InlineData("train", "outcomes", "--train", "t.jsonl", "--models", "p.json", "--holdout", "1")]

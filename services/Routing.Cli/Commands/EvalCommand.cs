@@ -46,9 +46,9 @@ public static class EvalCommand
                 problems.Add("--train needs --models (the price table)");
             }
 
-            if (modelPath is not null && training.HoldoutGiven(parse))
+            if (modelPath is not null && training.GivenExplicitly(parse) is { Count: > 0 } trainingOnly)
             {
-                problems.Add("--holdout only applies with --train; a router file remembers its own holdout");
+                problems.Add($"{string.Join(", ", trainingOnly)} only apply with --train; a router file keeps its own holdout, cost assumptions and training settings");
             }
 
             var plotPath = parse.GetValue(plot);

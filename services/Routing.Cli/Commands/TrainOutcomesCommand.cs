@@ -109,8 +109,13 @@ public sealed class TrainingOptions
     /// <summary>Whether scores outside 0..1 are clipped rather than refused.</summary>
     public bool ClipScores(ParseResult parse) => parse?.GetValue(_clipScores) ?? false;
 
-    /// <summary>True when the command line gives a holdout (it only means something when training).</summary>
-    public bool HoldoutGiven(ParseResult parse) => parse?.GetValue(_holdout) is not null;
+    /// <summary>The training options written on the command line (not defaulted): they mean nothing when a router file is loaded.</summary>
+    public List<string> GivenExplicitly(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        Option[] all = [_holdout, _seed, _assumedOutput, _epochs, _learningRate, _l2, _hashWidth];
+        return [.. all.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+    }
 
     /// <summary>Reads and validates the options; problems go to standard error.</summary>
     public bool TryRead(ParseResult parse, out TrainerSettings settings, out double? holdout, out ulong seed, out int assumedOutputTokens)

@@ -54,7 +54,7 @@ public sealed class OutcomeRouter
         }
     }
 
-    /// <summary>The chosen model index at λ; ties go to the earlier (cheaper-predicted first is not assumed).</summary>
+    /// <summary>The chosen model index at λ; on a tie the model with the lower predicted cost wins.</summary>
     public static int Choose(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> costs, double lambda)
     {
         var best = 0;
