@@ -646,7 +646,8 @@ PY
   # runtime running its own assembly.
   python3 - <<'PY' || fail "a service image breaks the Dockerfile conventions"
 import re, sys
-services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Memory": "Routing.Memory.dll"}
+services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Memory": "Routing.Memory.dll",
+            "Executor": "Routing.Executor.dll", "Cli": "routing.dll"}
 problems = []
 for svc, dll in services.items():
     path = f"services/Routing.{svc}/Dockerfile"
@@ -670,7 +671,43 @@ for p in problems:
     print("   ", p)
 sys.exit(1 if problems else 0)
 PY
-  ok "budget, policy, memory images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
+  ok "budget, policy, memory, executor, cli images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
+
+  # Every project a service references, directly or not, is copied twice: its .csproj before the restore
+  # layer and its sources before the publish. A new ProjectReference without a Dockerfile line fails here,
+  # not at the first image build on a machine with Docker.
+  python3 - <<'PY' || fail "a Dockerfile misses a project its service references"
+import glob, os, re, shlex, sys
+def closure(proj, seen):
+    text = open(proj).read()
+    for ref in re.findall(r'ProjectReference Include="([^"]+)"', text):
+        dep = os.path.normpath(os.path.join(os.path.dirname(proj), ref))
+        if dep not in seen:
+            seen.append(dep)
+            closure(dep, seen)
+    return seen
+problems = []
+for dockerfile in sorted(glob.glob("services/*/Dockerfile")):
+    folder = os.path.dirname(dockerfile)
+    proj = os.path.join(folder, os.path.basename(folder) + ".csproj")
+    if not os.path.exists(proj):
+        problems.append(f"{dockerfile}: {proj} does not exist on this branch")
+        continue
+    copied = set()
+    for line in open(dockerfile).read().replace("\\\n", " ").splitlines():
+        words = shlex.split(line, comments=True)
+        if words and words[0].upper() == "COPY" and not any(w.startswith("--from") for w in words):
+            copied |= {os.path.normpath(w) for w in words[1:-1]}
+    for dep in [proj] + closure(proj, []):
+        if dep not in copied:
+            problems.append(f"{dockerfile}: {dep} is not copied before the restore")
+        if os.path.dirname(dep) not in copied:
+            problems.append(f"{dockerfile}: {os.path.dirname(dep)}/ is not copied before the publish")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "every Dockerfile copies every project its service references (transitively), for restore and publish"
 }
 
 check_skaffold() {
@@ -687,12 +724,14 @@ if cfg["build"].get("tagPolicy") != {"gitCommit": {}}:
 for df in sorted(glob.glob("services/*/Dockerfile")):
     comp = df.split("/")[1].removeprefix("Routing.").lower()
     a = arts.get(f"routing-{comp}")
+    # The CLI image is what the chart's trainer runs.
+    values = {"cli": "trainer"}.get(comp, comp)
     if not a or a.get("docker", {}).get("dockerfile") != df or a.get("context") != ".":
         problems.append(f"no artifact routing-{comp} building {df} from context .")
     svt = cfg["deploy"]["helm"]["releases"][0].get("setValueTemplates", {})
     for field, var in (("repository", "REPO"), ("tag", "TAG"), ("digest", "DIGEST")):
-        if svt.get(f"{comp}.image.{field}") != "{{.IMAGE_%s_routing_%s}}" % (var, comp):
-            problems.append(f"setValueTemplates lacks {comp}.image.{field}")
+        if svt.get(f"{values}.image.{field}") != "{{.IMAGE_%s_routing_%s}}" % (var, comp):
+            problems.append(f"setValueTemplates lacks {values}.image.{field}")
 def ptr(doc, path):
     parts = [p for p in path.split("/")[1:]]
     for p in parts[:-1]:
@@ -742,6 +781,6 @@ check_rules
 check_kustomize
 check_yaml
 check_skaffold
-check_dockerfiles
 check_kubernetes_client_parse
+check_dockerfiles
 printf '\nvalidate-deploy: %d checks passed\n' "$checks"
