@@ -488,6 +488,17 @@ memory.ports.grpc=0|port out of range
 memory.config.changePollMilliseconds=1|change-log poll below the service's minimum
 memory.securityContext.readOnlyRootFilesystem=false|writable root filesystem
 monitoring.prometheusRule.alerts.policyQueueSaturation.thresholdRatio=1.5|saturation share above 1
+executor.ports.http=0|executor HTTP port out of range
+executor.tenants.tenants[0].name=acme executor.tenants.tenants[0].apiKeySha256[0]=sk-plaintext-key|a plaintext key instead of its SHA-256
+executor.config.budgetAddress=routing-budget:5101|service address without dns:/// or http://
+executor.securityContext.readOnlyRootFilesystem=false|executor with a writable root filesystem
+executor.agentPool.create=false|agent pool neither created nor named
+policy.rollout.create=false|rollout ConfigMap neither created nor named
+policy.model.source=download|model download without a URL
+trainer.enabled=true|trainer without the policy's model claim to write to
+trainer.kind=deployment|unknown trainer kind
+monitoring.prometheusRule.alerts.executorBackendErrors.results={ok}|successful calls counted as backend failures
+monitoring.prometheusRule.alerts.policyCanaryErrors.thresholdRatio=0|canary error threshold must be positive
 EOF
 }
 
@@ -546,8 +557,18 @@ check_kustomize() {
   # differences: Helm's chart label and managed-by, the config checksum annotation, the image tag, the
   # Redis host (namespace-qualified in the chart, short in k8s/), and the Secret, which the plain manifests
   # expect to be created by hand (never committed).
+  # k8s/overlays/dev mirrors the chart with skaffold's debug profile values, read from skaffold.yaml.
+  local debug_args=()
+  mapfile -t debug_args < <(python3 -c '
+import yaml
+prof = next(p for p in yaml.safe_load(open("skaffold.yaml"))["profiles"] if p["name"] == "debug")
+for op in prof["patches"]:
+    if op["path"].endswith("/setValues"):
+        for k, v in op["value"].items():
+            print("--set"); print(f"{k}={str(v).lower() if isinstance(v, bool) else v}")')
+  render "" "$WORK/debug.yaml" "${debug_args[@]}" || fail "helm template with the debug profile values"
   local pair chart_render overlay_name
-  for pair in default:cpu values-gpu:gpu; do
+  for pair in default:cpu values-gpu:gpu debug:dev; do
   chart_render="${pair%%:*}" overlay_name="${pair#*:}"
   "$KUBECTL" kustomize "k8s/overlays/$overlay_name" >"$WORK/kustomize-$overlay_name.yaml"
   python3 - "$WORK/$chart_render.yaml" "$WORK/kustomize-$overlay_name.yaml" <<'PY' || fail "k8s/overlays/$overlay_name and the chart ($chart_render) differ"
