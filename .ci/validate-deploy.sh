@@ -494,6 +494,7 @@ trainer.enabled=true|trainer without the policy's model claim to write to
 trainer.kind=deployment|unknown trainer kind
 monitoring.prometheusRule.alerts.executorBackendErrors.results={ok}|successful calls counted as backend failures
 monitoring.prometheusRule.alerts.policyCanaryErrors.thresholdRatio=0|canary error threshold must be positive
+executor.agentPool.agents.agents[0].name=a executor.agentPool.agents.agents[0].endpoint=sim: executor.agentPool.agents.agents[0].model=m executor.agentPool.agents.agents[0].priceInMicrosPerMTok=1 executor.agentPool.agents.agents[0].priceOutMicrosPerMTok=1 executor.agentPool.agents.agents[0].tier=0 executor.agentPool.agents.agents[0].maxOutputTokens=1 executor.agentPool.agents.agents[0].credentialRef=sk-live-key|an API key in the agent pool instead of env:/file: reference
 EOF
 }
 
