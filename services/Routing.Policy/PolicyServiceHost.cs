@@ -5,6 +5,8 @@ using Routing.Policy.Grpc;
 using Routing.Policy.Inference;
 using Routing.Policy.Models;
 using Routing.Policy.Options;
+using Routing.Policy.Rollout;
+using Routing.Kubernetes.Hosting;
 using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
@@ -17,12 +19,20 @@ public static class PolicyServiceHost
     public const int DefaultGrpcPort = 5102;
     public const int DefaultMetricsPort = 9102;
 
+    /// <summary>The rollout ConfigMap watch (<c>ConfigMap</c>, <c>Namespace</c>, …); off while <c>ConfigMap</c> is empty.</summary>
+    public const string RolloutSection = PolicyOptions.SectionName + ":Rollout";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // Added last so that the rollout ConfigMap, while it exists, wins over files, variables and arguments.
+        var rollout = new RolloutConfigurationProvider();
+        ((IConfigurationBuilder)builder.Configuration).Add(rollout);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
         builder.Services.AddPolicyService();
+        builder.Services.AddSingleton(rollout);
+        builder.Services.AddConfigMapWatch(RolloutSection, sp => new RolloutConsumer(rollout, sp.GetRequiredService<ILogger<RolloutConsumer>>()));
         builder.Services.AddHealthChecks().AddCheck<ModelLoadedHealthCheck>("policy-model", tags: [HealthTags.Ready]);
 
         var app = builder.Build();

@@ -139,3 +139,93 @@ selects, and the Service is named <fullname>-<component>.
 {{- define "routing.policy.minReplicas" -}}
 {{- if .Values.policy.autoscaling.enabled }}{{ .Values.policy.autoscaling.minReplicas }}{{ else }}{{ .Values.policy.replicaCount }}{{ end }}
 {{- end }}
+
+{{- define "routing.executor.serviceAccountName" -}}
+{{- if .Values.executor.serviceAccount.create }}
+{{- default (include "routing.componentName" (dict "ctx" . "component" "executor")) .Values.executor.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.executor.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "routing.trainer.serviceAccountName" -}}
+{{- if .Values.trainer.serviceAccount.create }}
+{{- default (include "routing.componentName" (dict "ctx" . "component" "trainer")) .Values.trainer.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.trainer.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Pods the executor runs at least: the HPA's floor when autoscaling, else replicaCount (for the PDB). */}}
+{{- define "routing.executor.minReplicas" -}}
+{{- if .Values.executor.autoscaling.enabled }}{{ .Values.executor.autoscaling.minReplicas }}{{ else }}{{ .Values.executor.replicaCount }}{{ end }}
+{{- end }}
+
+{{/* dns:/// address of one of this release's headless gRPC Services (client-side round-robin). */}}
+{{- define "routing.grpcAddress" -}}
+{{- printf "dns:///%s.%s.svc.cluster.local:%v" (include "routing.componentName" .) .ctx.Release.Namespace (index .ctx.Values .component).ports.grpc }}
+{{- end }}
+
+{{/* The rollout ConfigMap the policy watches: the chart's own, or the one the operator manages. */}}
+{{- define "routing.policy.rolloutConfigMap" -}}
+{{- if .Values.policy.rollout.create }}
+{{- printf "%s-rollout" (include "routing.componentName" (dict "ctx" . "component" "policy")) }}
+{{- else }}
+{{- required "policy.rollout.existingConfigMap is required when policy.rollout.create is false" .Values.policy.rollout.existingConfigMap }}
+{{- end }}
+{{- end }}
+
+{{/* The agent-pool ConfigMap (key agents.json) the executor mounts and watches. */}}
+{{- define "routing.executor.agentsConfigMap" -}}
+{{- if .Values.executor.agentPool.create }}
+{{- printf "%s-agents" (include "routing.componentName" (dict "ctx" . "component" "executor")) }}
+{{- else }}
+{{- required "executor.agentPool.existingConfigMap is required when executor.agentPool.create is false" .Values.executor.agentPool.existingConfigMap }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret (key tenants.json) with the tenants' API key hashes. */}}
+{{- define "routing.executor.tenantsSecret" -}}
+{{- default (printf "%s-tenants" (include "routing.componentName" (dict "ctx" . "component" "executor"))) .Values.executor.tenants.existingSecret }}
+{{- end }}
+
+{{/*
+Role + RoleBinding that let one component's ServiceAccount get, list and watch exactly one ConfigMap.
+RBAC restricts list and watch by resourceNames only for requests with a metadata.name field selector,
+which is what Routing.Kubernetes' ConfigMapWatcher sends. Args: ctx, component, configMap, serviceAccount.
+*/}}
+{{- define "routing.configMapWatchRbac" -}}
+{{- $c := dict "ctx" .ctx "component" .component }}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ include "routing.componentName" $c }}-configmap-watch
+  labels:
+    {{- include "routing.labels" $c | nindent 4 }}
+rules:
+  - apiGroups:
+      - ""
+    resources:
+      - configmaps
+    resourceNames:
+      - {{ .configMap }}
+    verbs:
+      - get
+      - list
+      - watch
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ include "routing.componentName" $c }}-configmap-watch
+  labels:
+    {{- include "routing.labels" $c | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ include "routing.componentName" $c }}-configmap-watch
+subjects:
+  - kind: ServiceAccount
+    name: {{ .serviceAccount }}
+    namespace: {{ .ctx.Release.Namespace }}
+{{- end }}

@@ -33,48 +33,57 @@ public sealed class PolicyRouter(ModelRegistry registry)
         {
             var set = registry.Current ?? throw new RpcException(new Status(StatusCode.Unavailable, "no policy model is loaded yet"));
             var model = set.Choose(request.TaskId, out var isCanary);
-            var manifest = model.Manifest;
-            RequestValidation.Features(request.Features, manifest.FeatureSchemaVersion, model.Session.InputWidth);
-            var probabilities = new float[model.Session.OutputWidth];
             try
             {
-                await model.Batcher.InferAsync(request.Features.Values, probabilities, deadline, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BatchRejectedException exception) when (exception.Reason == BatchRejection.Closed && attempt < Attempts)
-            {
-                continue;
-            }
-            catch (BatchRejectedException exception)
-            {
-                throw ToRpc(exception);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new RpcException(new Status(
-                    deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, "the call ended while the request waited for a batch"));
-            }
+                var manifest = model.Manifest;
+                RequestValidation.Features(request.Features, manifest.FeatureSchemaVersion, model.Session.InputWidth);
+                var probabilities = new float[model.Session.OutputWidth];
+                try
+                {
+                    await model.Batcher.InferAsync(request.Features.Values, probabilities, deadline, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BatchRejectedException exception) when (exception.Reason == BatchRejection.Closed && attempt < Attempts)
+                {
+                    continue;
+                }
+                catch (BatchRejectedException exception)
+                {
+                    throw ToRpc(exception);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new RpcException(new Status(
+                        deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, "the call ended while the request waited for a batch"));
+                }
 
-            var lambda = request.HasCostPreference ? request.CostPreference : manifest.Thresholds.DefaultCostPreference;
-            var decision = RouteDecider.Decide(probabilities, request.Candidates, request.Budget, lambda);
-            var response = new RouteResponse
-            {
-                RequestId = request.RequestId,
-                CandidateIndex = decision.CandidateIndex,
-                Stop = decision.CandidateIndex < 0,
-                Model = decision.CandidateIndex < 0 ? "" : request.Candidates[decision.CandidateIndex].Model,
-                Reason = decision.Reason,
-                PolicyVersion = model.Version,
-                CostPreference = lambda,
-            };
-            response.Probabilities.Add(probabilities);
+                var lambda = request.HasCostPreference ? request.CostPreference : manifest.Thresholds.DefaultCostPreference;
+                var decision = RouteDecider.Decide(probabilities, request.Candidates, request.Budget, lambda);
+                var response = new RouteResponse
+                {
+                    RequestId = request.RequestId,
+                    CandidateIndex = decision.CandidateIndex,
+                    Stop = decision.CandidateIndex < 0,
+                    Model = decision.CandidateIndex < 0 ? "" : request.Candidates[decision.CandidateIndex].Model,
+                    Reason = decision.Reason,
+                    PolicyVersion = model.Version,
+                    CostPreference = lambda,
+                };
+                response.Probabilities.Add(probabilities);
 
-            (isCanary ? model.CanaryRequests : model.PrimaryRequests).Inc();
-            DecisionCounter(response.Stop ? "none" : response.Model, decision.Reason).Inc();
-            if (set.Shadow is { } shadow && !ReferenceEquals(shadow, model))
-            {
-                _ = ScoreShadowAsync(shadow, request, decision.CandidateIndex);
+                (isCanary ? model.CanaryRequests : model.PrimaryRequests).Inc();
+                DecisionCounter(response.Stop ? "none" : response.Model, decision.Reason).Inc();
+                if (set.Shadow is { } shadow && !ReferenceEquals(shadow, model))
+                {
+                    _ = ScoreShadowAsync(shadow, request, decision.CandidateIndex);
+                }
+                return response;
             }
-            return response;
+            catch (RpcException exception)
+            {
+                // Per version and role, so a canary that fails where the primary does not is visible.
+                PolicyMetrics.RouteFailures.WithLabels(model.Version, isCanary ? "canary" : "primary", exception.StatusCode.ToString()).Inc();
+                throw;
+            }
         }
     }
 

@@ -33,6 +33,9 @@ public static class PolicyMetrics
     public static readonly Counter Errors = Prometheus.Metrics.CreateCounter(
         "routing_policy_errors_total", "Failed route requests by gRPC status code.", "code");
 
+    public static readonly Counter RouteFailures = Prometheus.Metrics.CreateCounter(
+        "routing_policy_route_failures_total", "Route requests that failed after a model version was chosen, by version, role (primary or canary) and gRPC status code.", "version", "role", "code");
+
     public static readonly Counter Reloads = Prometheus.Metrics.CreateCounter(
         "routing_policy_model_reloads_total", "Model version loads by result (loaded, rejected, unchanged_rejected, removed).", "result");
 
