@@ -18,7 +18,7 @@ public static class TrainPolicyCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "Hyper-parameters (JSON, snake_case; see docs/training.md). Default: the built-in configuration." };
-        var tiny = new Option<bool>("--tiny") { Description = "A seconds-long configuration for CI and smoke tests (ignores --config)." };
+        var tiny = new Option<bool>("--tiny") { Description = "A seconds-long configuration for CI and smoke tests (not with --config)." };
         var seed = new Option<ulong?>("--seed") { Description = "Override the configuration's seed." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (results do not depend on it)." };
         var ablations = new Option<bool>("--ablations") { Description = "Also train BoPO without the reference-guided advantage, without the hard bonus, and vanilla RL." };
@@ -33,6 +33,12 @@ public static class TrainPolicyCommand
         {
             TrainingConfig settings;
             var configPath = parse.GetValue(config);
+            if (parse.GetValue(tiny) && configPath is not null)
+            {
+                Console.Error.WriteLine("--tiny and --config cannot be combined: --tiny is a fixed configuration");
+                return Task.FromResult(2);
+            }
+
             try
             {
                 settings = parse.GetValue(tiny) ? TrainingConfig.Tiny(new TrainingConfig().Seed)

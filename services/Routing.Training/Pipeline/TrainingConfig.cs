@@ -160,7 +160,7 @@ public sealed record ClassShares
 
 public sealed record BopoConfig
 {
-    public int Iterations { get; set; } = 40;
+    public int Iterations { get; set; } = 100;
 
     /// <summary>Training tasks drawn (uniformly, seeded) per iteration.</summary>
     public int TasksPerIteration { get; set; } = 96;
@@ -169,10 +169,10 @@ public sealed record BopoConfig
     public int GroupSize { get; set; } = 8;
 
     /// <summary>r_hard: bonus for solving a hard task.</summary>
-    public double HardBonus { get; set; } = 0.3;
+    public double HardBonus { get; set; } = 0.5;
 
     /// <summary>λ: weight of the normalised cost C_norm in the reward.</summary>
-    public double CostWeight { get; set; } = 0.5;
+    public double CostWeight { get; set; } = 0.02;
 
     /// <summary>Include the boundary policies' rewards in the group baseline (reference-guided advantage).</summary>
     public bool ReferenceGuided { get; set; } = true;
@@ -191,7 +191,7 @@ public sealed record BopoConfig
 
     public int BatchSize { get; set; } = 512;
 
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = 3e-3;
 
     public double MaxGradientNorm { get; set; } = 1.0;
 
@@ -202,7 +202,7 @@ public sealed record BopoConfig
     public List<int> LargeCaps { get; set; } = [5, 10, 15];
 
     /// <summary>Dollar budgets (µ$) a constrained group may draw.</summary>
-    public List<long> BudgetsMicros { get; set; } = [50_000, 100_000, 200_000];
+    public List<long> BudgetsMicros { get; set; } = [20_000, 50_000, 100_000];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
