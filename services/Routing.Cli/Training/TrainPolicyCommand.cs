@@ -93,7 +93,7 @@ public static class TrainPolicyCommand
                 result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken);
             });
             Print(result!);
-            var commandLine = "routing train policy " + string.Join(' ', parse.Tokens.Select(token => token.Value));
+            var commandLine = "routing " + string.Join(' ', parse.Tokens.Select(token => token.Value));
             if (parse.GetValue(outDir) is { } dir)
             {
                 foreach (var policy in result!.Policies)

@@ -60,6 +60,7 @@ public static class BopoTrainer
 
             var groups = new List<StepSample>[picks.Length][];
             var rewards = new double[picks.Length][];
+            var costWeights = new double[picks.Length];
             var successes = new int[picks.Length];
             var costs = new long[picks.Length];
             var snapshot = parameters.Clone();
@@ -68,6 +69,7 @@ public static class BopoTrainer
                 var record = records[picks[j]];
                 var taskSeed = Xoshiro256.Mix(Xoshiro256.Mix(seed, (ulong)iteration), (ulong)j);
                 var constraints = DrawConstraints(config, taskSeed);
+                costWeights[j] = constraints.Any ? config.CostWeightUnderLimits : config.CostWeight;
                 var policy = new PolicyStepRouter(snapshot, sample: true, constraints);
                 // The whole group replays one boundary attempt (common random numbers): outcomes within the group
                 // differ only by the policy's choices, and the boundary runs of that attempt are the reference.
@@ -81,7 +83,7 @@ public static class BopoTrainer
                     policy.Recording = groups[j][i];
                     policy.Reseed(Xoshiro256.Mix(taskSeed, (ulong)i + 1));
                         var result = runner.Run(record.Task, router, attempt);
-                    rewards[j][i] = BopoReward.Reward(result.Success, result.CostMicros, record, hardBonus, config.CostWeight);
+                    rewards[j][i] = BopoReward.Reward(result.Success, result.CostMicros, record, hardBonus, costWeights[j]);
                     successes[j] += result.Success ? 1 : 0;
                     costs[j] += result.CostMicros;
                 }
@@ -94,7 +96,7 @@ public static class BopoTrainer
             for (var j = 0; j < picks.Length; j++)
             {
                 var record = records[picks[j]];
-                var (small, large) = BopoReward.BoundaryRewards(record, attempts[j], hardBonus, config.CostWeight);
+                var (small, large) = BopoReward.BoundaryRewards(record, attempts[j], hardBonus, costWeights[j]);
                 references[0] = small;
                 references[1] = large;
                 BopoReward.Advantages(rewards[j], variant.ReferenceGuided ? references : [], config.AdvantageStdFloor, advantages);

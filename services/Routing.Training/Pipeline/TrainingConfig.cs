@@ -87,10 +87,10 @@ public sealed record TrainingConfig
             problems.Add("bopo.iterations must be 0..100000, bopo.tasks_per_iteration ≥ 1 and bopo.group_size 2..1024");
         }
 
-        if (Bopo.Clip is <= 0 or >= 1 || Bopo.KlWeight < 0 || Bopo.CostWeight < 0 || Bopo.HardBonus < 0 || !(Bopo.LearningRate > 0)
+        if (Bopo.Clip is <= 0 or >= 1 || Bopo.KlWeight < 0 || Bopo.CostWeight < 0 || Bopo.CostWeightUnderLimits < 0 || Bopo.HardBonus < 0 || !(Bopo.LearningRate > 0)
             || Bopo.Epochs < 1 || Bopo.BatchSize < 1)
         {
-            problems.Add("bopo: clip in (0, 1), kl_weight, cost_weight, hard_bonus ≥ 0, learning_rate > 0, epochs and batch_size ≥ 1");
+            problems.Add("bopo: clip in (0, 1), kl_weight, cost_weight, cost_weight_under_limits, hard_bonus ≥ 0, learning_rate > 0, epochs and batch_size ≥ 1");
         }
 
         if (Bopo.ConstrainedShare is < 0 or > 1 || Bopo.LargeCaps.Any(k => k < 0) || Bopo.BudgetsMicros.Any(b => b <= 0))
@@ -160,7 +160,7 @@ public sealed record ClassShares
 
 public sealed record BopoConfig
 {
-    public int Iterations { get; set; } = 100;
+    public int Iterations { get; set; } = 300;
 
     /// <summary>Training tasks drawn (uniformly, seeded) per iteration.</summary>
     public int TasksPerIteration { get; set; } = 96;
@@ -174,6 +174,12 @@ public sealed record BopoConfig
     /// <summary>λ: weight of the normalised cost C_norm in the reward.</summary>
     public double CostWeight { get; set; } = 0.02;
 
+    /// <summary>
+    /// λ for groups rolled out under a hard limit: DESIGN.md's hard objective (maximise success subject to the
+    /// limit) does not price cost, the limit bounds it; 0 by default.
+    /// </summary>
+    public double CostWeightUnderLimits { get; set; }
+
     /// <summary>Include the boundary policies' rewards in the group baseline (reference-guided advantage).</summary>
     public bool ReferenceGuided { get; set; } = true;
 
@@ -181,7 +187,7 @@ public sealed record BopoConfig
     public double Clip { get; set; } = 0.2;
 
     /// <summary>β: weight of KL(π ‖ π_SFT) per step (0 drops the term).</summary>
-    public double KlWeight { get; set; } = 0.05;
+    public double KlWeight { get; set; } = 0.01;
 
     /// <summary>Smallest standard deviation the advantage is divided by (groups with equal rewards).</summary>
     public double AdvantageStdFloor { get; set; } = 0.1;
