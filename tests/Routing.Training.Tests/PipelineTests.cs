@@ -84,6 +84,19 @@ public sealed class PipelineTests
         Assert.Throws<System.Text.Json.JsonException>(() => TrainingConfig.Parse("""{ "bopo": { "cost_wieght": 0.2 } }"""));
     }
 
+    [Fact]
+    public void TheShippedConfigurationFileIsTheDefaultConfiguration()
+    {
+        var directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Routing.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        var shipped = TrainingConfig.Parse(File.ReadAllText(Path.Combine(directory, "services", "Routing.Training", "policy-training.json")));
+        Assert.Equal((new TrainingConfig() with { Threads = 1 }).ToJson(), (shipped with { Threads = 1 }).ToJson());
+    }
+
     private static byte[] Bytes(TrainedPolicy policy) =>
         OnnxPolicyWriter.Write(policy.Parameters.ToPolicyNetwork(), new OnnxModelMetadata("x", 1, "x"));
 }

@@ -180,9 +180,6 @@ public sealed record BopoConfig
     /// </summary>
     public double CostWeightUnderLimits { get; set; }
 
-    /// <summary>Include the boundary policies' rewards in the group baseline (reference-guided advantage).</summary>
-    public bool ReferenceGuided { get; set; } = true;
-
     /// <summary>PPO clip ε of the probability ratio.</summary>
     public double Clip { get; set; } = 0.2;
 
