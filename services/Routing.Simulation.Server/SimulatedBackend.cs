@@ -116,7 +116,7 @@ public sealed class SimulatedBackend
                 session.End = result.End;
             }
 
-            var content = observation.RenderAssistantMessage(task.Domain) + "\n\nTool output:\n" + observation.RenderToolMessage(task.Domain);
+            var content = observation.RenderChatContent(task.Domain);
             return new SimulatedStep(id, task, Pool[agentIndex], observation, content, ended, ended ? result.End : null);
         }
     }

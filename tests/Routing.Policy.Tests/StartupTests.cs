@@ -8,9 +8,21 @@ namespace Routing.Policy.Tests;
 public sealed class StartupTests
 {
     [Fact]
-    public async Task TheBundledDefaultModelServesWithNoConfiguration()
+    public async Task TheBundledTrainedPolicyServesWithNoConfiguration()
     {
         await using var service = await PolicyServiceInstance.StartAsync();
+
+        var info = await service.Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());
+
+        Assert.Equal("v2", info.Versions.Single().Version);
+        Assert.Equal("trained", info.Versions.Single().Kind);
+        Assert.False((await service.Client.RouteAsync(TestModels.Request())).Stop);
+    }
+
+    [Fact]
+    public async Task TheBundledHeuristicStillServesWhenPinned()
+    {
+        await using var service = await PolicyServiceInstance.StartAsync(null, new Dictionary<string, string?> { ["Routing:Policy:PrimaryVersion"] = "v1" });
 
         var info = await service.Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());
 

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Routing.Cli.Output;
 using Routing.Simulation;
 using Routing.Simulation.Benchmark;
+using Routing.Training.Export;
 using Spectre.Console;
 
 namespace Routing.Cli.Bench;
@@ -31,10 +32,11 @@ public static class RoutingBenchCommand
         var strategies = new Option<string?>("--strategies") { Description = "Comma-separated subset of: " + string.Join(", ", StrategyNames) + " (default: all)." };
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
+        var policies = new Option<string?>("--policies") { Description = "Also run every trained policy DIR/<name>/model.onnx (e.g. the --out of `routing train policy --ablations`) as strategy <name>." };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, plot,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -50,7 +52,8 @@ public static class RoutingBenchCommand
                 },
                 parse.GetValue(randomP),
                 parse.GetValue(firstLarge),
-                ParseList(parse.GetValue(strategies)));
+                ParseList(parse.GetValue(strategies)),
+                parse.GetValue(policies));
             var problems = settings.Validate();
             var plotPath = parse.GetValue(plot);
             if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
@@ -195,7 +198,8 @@ public static class RoutingBenchCommand
 }
 
 /// <summary>Settings of <c>routing bench routing</c>.</summary>
-public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null)
+/// <param name="PoliciesDirectory">Trained policies to run beside the baselines (<see cref="TrainedPolicyStrategies"/>); step pool only.</param>
+public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null, string? PoliciesDirectory = null)
 {
     public List<string> Validate()
     {
@@ -208,6 +212,19 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
         if (FirstLargeSteps < 0)
         {
             problems.Add("--first-large-k must be ≥ 0");
+        }
+
+        if (PoliciesDirectory is not null)
+        {
+            if (!Directory.Exists(PoliciesDirectory))
+            {
+                problems.Add($"--policies: directory {PoliciesDirectory} does not exist");
+            }
+
+            if (Frontier.Pool != Simulation.Agents.AgentPool.StepPairName)
+            {
+                problems.Add("--policies needs --pool step: trained policies choose between the step pair's small and large model");
+            }
         }
 
         if (Only is not null)
@@ -229,22 +246,22 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
         return problems;
     }
 
-    /// <summary>The baselines, filtered by <see cref="Only"/> when given, in report order.</summary>
+    /// <summary>The baselines, filtered by <see cref="Only"/> when given, in report order, then the trained policies.</summary>
     public IReadOnlyList<RoutingStrategy> Strategies()
     {
         var all = RoutingStrategy.Baselines(RandomLargeProbability, FirstLargeSteps, Frontier.Seed);
-        if (Only is null)
-        {
-            return all;
-        }
-
         var chosen = new List<RoutingStrategy>();
         for (var i = 0; i < all.Count; i++)
         {
-            if (Only.Contains(RoutingBenchCommand.StrategyNames[i]))
+            if (Only is null || Only.Contains(RoutingBenchCommand.StrategyNames[i]))
             {
                 chosen.Add(all[i]);
             }
+        }
+
+        if (PoliciesDirectory is not null)
+        {
+            chosen.AddRange(TrainedPolicyStrategies.Load(PoliciesDirectory, Frontier.BudgetMicros, Frontier.LargeCallCap));
         }
 
         return chosen;

@@ -45,4 +45,10 @@ public readonly record struct StepObservation
 
     /// <summary>The assistant's closing line with its self-reported confidence (allocates).</summary>
     public string RenderAssistantMessage(Domain domain) => ObservationText.RenderAssistant(this, domain);
+
+    /// <summary>
+    /// The step as one chat reply carries it (assistant line, blank line, <c>Tool output:</c>, tool message): what
+    /// the simulator's HTTP backend returns and so what an executor sees as the latest observation (allocates).
+    /// </summary>
+    public string RenderChatContent(Domain domain) => RenderAssistantMessage(domain) + "\n\nTool output:\n" + RenderToolMessage(domain);
 }

@@ -5,7 +5,7 @@ namespace Routing.Simulation.Sampling;
 /// runner keeps it inline and draws without allocation or virtual calls; the sequence is fixed by the seed
 /// on every platform and runtime version, unlike <see cref="System.Random"/>'s unspecified algorithm.
 /// </summary>
-internal struct Xoshiro256
+public struct Xoshiro256
 {
     private ulong _s0;
     private ulong _s1;

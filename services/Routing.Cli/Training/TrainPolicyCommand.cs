@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using Routing.Cli.Output;
+using Routing.Training.Bopo;
+using Routing.Training.Export;
+using Routing.Training.Pipeline;
+using Spectre.Console;
+
+namespace Routing.Cli.Training;
+
+/// <summary>
+/// <c>routing train policy</c>: boundary rollouts, taxonomy, boundary-guided SFT and BoPO on the simulator's
+/// step pair, then ONNX export (docs/training.md). Rollouts run in-process on the simulator; executor-driven
+/// rollouts and episode logs are not supported yet.
+/// </summary>
+public static class TrainPolicyCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "Hyper-parameters (JSON, snake_case; see docs/training.md). Default: the built-in configuration." };
+        var tiny = new Option<bool>("--tiny") { Description = "A seconds-long configuration for CI and smoke tests (not with --config)." };
+        var seed = new Option<ulong?>("--seed") { Description = "Override the configuration's seed." };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads (results do not depend on it)." };
+        var ablations = new Option<bool>("--ablations") { Description = "Also train BoPO without the reference-guided advantage, without the hard bonus, and vanilla RL." };
+        var outDir = new Option<string?>("--out") { Description = "Write every trained policy (sft-only, bopo, ablations) as DIR/<name>/ model directories (for `routing bench routing --policies DIR`)." };
+        var publish = new Option<string?>("--publish") { Description = "Publish the BoPO policy into this policy-service model directory as --version." };
+        var version = new Option<string>("--version") { Description = "Version name of the published model.", DefaultValueFactory = _ => "v2" };
+        var command = new Command("policy", "Train the step-routing policy with boundary guidance (boundary rollouts → taxonomy → SFT → BoPO) on the simulator and export it as ONNX.")
+        {
+            config, tiny, seed, threads, ablations, outDir, publish, version,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            TrainingConfig settings;
+            var configPath = parse.GetValue(config);
+            if (parse.GetValue(tiny) && configPath is not null)
+            {
+                Console.Error.WriteLine("--tiny and --config cannot be combined: --tiny is a fixed configuration");
+                return Task.FromResult(2);
+            }
+
+            try
+            {
+                settings = parse.GetValue(tiny) ? TrainingConfig.Tiny(new TrainingConfig().Seed)
+                    : configPath is null ? new TrainingConfig()
+                    : TrainingConfig.Parse(File.ReadAllText(configPath));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                Console.Error.WriteLine($"--config {configPath}: {exception.Message}");
+                return Task.FromResult(2);
+            }
+
+            if (parse.GetValue(seed) is { } s)
+            {
+                settings = settings with { Seed = s };
+            }
+
+            if (parse.GetValue(threads) is { } t)
+            {
+                settings = settings with { Threads = t };
+            }
+
+            var problems = PolicyTrainingPipeline.Validate(settings);
+            var versionName = parse.GetValue(version) ?? "v2";
+            if (!System.Text.RegularExpressions.Regex.IsMatch(versionName, "^[A-Za-z0-9._-]{1,64}$"))
+            {
+                problems.Add("--version must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', '-'");
+            }
+
+            var publishDir = parse.GetValue(publish);
+            if (publishDir is not null && Directory.Exists(Path.Combine(publishDir, versionName)))
+            {
+                problems.Add($"--publish: version {versionName} already exists in {publishDir}; versions are immutable, choose another --version");
+            }
+
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    Console.Error.WriteLine(problem);
+                }
+
+                return Task.FromResult(2);
+            }
+
+            var variants = parse.GetValue(ablations) ? BopoVariant.All : [BopoVariant.Full];
+            TrainingResult? result = null;
+            SpectreTrainingReporter? reporter = null;
+            StandardErrorProgress.Create().Start(context =>
+            {
+                reporter = new SpectreTrainingReporter(context);
+                result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken);
+            });
+            Print(result!);
+            var commandLine = "routing " + string.Join(' ', parse.Tokens.Select(token => token.Value));
+            if (parse.GetValue(outDir) is { } dir)
+            {
+                foreach (var policy in result!.Policies)
+                {
+                    TrainedPolicyExport.Write(Path.Combine(dir, policy.Name), policy, result, commandLine);
+                }
+
+                Console.Error.WriteLine($"wrote {result!.Policies.Count} policies under {dir}");
+            }
+
+            if (publishDir is not null)
+            {
+                Directory.CreateDirectory(publishDir);
+                var bopo = result!.Policies.First(p => p.Name == BopoVariant.Full.Name);
+                var target = TrainedPolicyExport.Publish(publishDir, versionName, bopo, result, commandLine);
+                Console.Error.WriteLine($"published {target}");
+            }
+
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static void Print(TrainingResult result)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        console.MarkupLine(inv, "[bold]Policy training — SIMULATOR[/] (step pair gpt-4.1-mini → gpt-4.1-like) · seed {0} · {1:F0} s",
+            result.Config.Seed, result.Elapsed.TotalSeconds);
+        console.MarkupLine(inv, "difficulty taxonomy of {0} training tasks: easy {1} · hard {2} · intractable {3} · SFT steps {4}",
+            result.Boundary.Count, result.ClassCounts[0], result.ClassCounts[1], result.ClassCounts[2], result.SftSamples);
+        var table = new Table().AddColumns("validation (greedy, simulator)", "success %", "µ$/task", "vs large", "large share");
+        var large = result.ValidationAlwaysLarge.MeanCostMicros;
+        void Row(string name, EvaluationFigures f) => table.AddRow(
+            Markup.Escape(name), (100 * f.SuccessRate).ToString("F1", inv), f.MeanCostMicros.ToString("N0", inv),
+            (large > 0 ? f.MeanCostMicros / large : 0).ToString("F2", inv), f.LargeShare.ToString("P0", inv));
+        Row("always-small", result.ValidationAlwaysSmall);
+        Row("always-large", result.ValidationAlwaysLarge);
+        foreach (var p in result.Policies)
+        {
+            Row(p.Name, p.Validation);
+        }
+
+        console.Write(table);
+    }
+}

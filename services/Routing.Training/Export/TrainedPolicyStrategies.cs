@@ -1,0 +1,48 @@
+using Routing.Onnx;
+using Routing.Simulation.Benchmark;
+using Routing.Training.Bopo;
+using Routing.Training.Features;
+using Routing.Training.Network;
+using Routing.Training.Pipeline;
+using Routing.Training.Rollouts;
+
+namespace Routing.Training.Export;
+
+/// <summary>
+/// Trained policies as frontier strategies: every <c>DIR/&lt;name&gt;/model.onnx</c> becomes the strategy
+/// <c>&lt;name&gt;</c>, deciding greedily (as the policy service does with cost preference 0) from the v1
+/// features of each simulated step, under the run's budget and cap (the evaluator adds budget-constrained decoding).
+/// </summary>
+public static class TrainedPolicyStrategies
+{
+    public static IReadOnlyList<RoutingStrategy> Load(string directory, long? budgetMicros, int? largeCallCap)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"policy directory {directory} does not exist");
+        }
+
+        var known = new List<string> { PolicyTrainingPipeline.SftOnlyName };
+        known.AddRange(BopoVariant.All.Select(v => v.Name));
+        var found = Directory.GetDirectories(directory)
+            .Where(d => File.Exists(Path.Combine(d, PolicyModelDirectory.ModelFileName)))
+            .Select(d => (Name: Path.GetFileName(d), Path: Path.Combine(d, PolicyModelDirectory.ModelFileName)))
+            .OrderBy(p => known.IndexOf(p.Name) is var i && i >= 0 ? i : known.Count)
+            .ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+        if (found.Count == 0)
+        {
+            throw new FileNotFoundException($"no <name>/{PolicyModelDirectory.ModelFileName} under {directory}");
+        }
+
+        var constraints = new EpisodeConstraints(budgetMicros, largeCallCap);
+        var strategies = new List<RoutingStrategy>(found.Count);
+        foreach (var (name, path) in found)
+        {
+            var parameters = MlpParameters.FromPolicyNetwork(OnnxPolicyReader.ReadFile(path));
+            strategies.Add(new RoutingStrategy(name, (_, _) => new PolicyStepRouter(parameters, sample: false, constraints)));
+        }
+
+        return strategies;
+    }
+}

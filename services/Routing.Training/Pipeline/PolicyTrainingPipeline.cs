@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Routing.Features;
+using Routing.Onnx;
+using Routing.Simulation;
+using Routing.Simulation.Benchmark;
+using Routing.Simulation.Episodes;
+using Routing.Simulation.Tasks;
+using Routing.Training.Boundary;
+using Routing.Training.Bopo;
+using Routing.Training.Features;
+using Routing.Training.Network;
+using Routing.Training.Rollouts;
+using Routing.Training.Sft;
+
+namespace Routing.Training.Pipeline;
+
+/// <summary>
+/// <c>routing train policy</c> end to end on the simulator's step pair: boundary rollouts → taxonomy →
+/// boundary-guided SFT → BoPO (and the requested ablations) → greedy validation. Every random choice derives
+/// from <see cref="TrainingConfig.Seed"/>, so a configuration always yields the same weights.
+/// </summary>
+public static class PolicyTrainingPipeline
+{
+    /// <summary>The name of the SFT-only policy in <see cref="TrainingResult.Policies"/>.</summary>
+    public const string SftOnlyName = "sft-only";
+
+    public static TrainingResult Run(TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(variants);
+        var problems = Validate(config);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(config));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var model = SimulatorModel.Default;
+        var runner = new EpisodeRunner(model, model.StepPair);
+        var training = Tasks(model, config.Seed, config.TrainingTasksPerCell);
+        var validation = Tasks(model, config.Seed + 1, config.ValidationTasksPerCell);
+        var threads = config.Threads;
+
+        reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts})", training.Count);
+        var records = BoundaryRollouts.Run(runner, training, config.BoundaryAttempts, config.TaxonomyThreshold, threads, _ => reporter?.Advance());
+        var counts = BoundaryRollouts.ClassCounts(records);
+        reporter?.Message($"difficulty taxonomy of {records.Length} training tasks: easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}");
+
+        reporter?.BeginStage("boundary-guided SFT demonstrations", 1);
+        var data = SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads);
+        reporter?.Advance();
+        reporter?.Message($"SFT data: {data.Count} steps ({Share(data, PolicyAction.Large):P1} labelled large)");
+
+        var activation = config.Network.Activation == "tanh" ? Activation.Tanh : Activation.Relu;
+        var sft = MlpParameters.Initialise(FeatureSchemaV1.Width, config.Network.Hidden, PolicyAction.Classes.Count, activation, Derive(config.Seed, 2));
+        reporter?.BeginStage("behaviour cloning", config.Sft.Epochs);
+        var sftLoss = SftTrainer.Train(sft, data, config.Sft, Derive(config.Seed, 3), threads, (_, _) => reporter?.Advance());
+
+        var policies = new List<TrainedPolicy>
+        {
+            new(SftOnlyName, "Boundary-guided SFT (behaviour cloning) only", sft, PolicyEvaluation.Greedy(runner, validation, sft, EpisodeConstraints.None, threads), []),
+        };
+        foreach (var variant in variants)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            reporter?.BeginStage($"{variant.Name}: {variant.Description}", config.Bopo.Iterations);
+            var initial = variant.StartFromSft
+                ? sft
+                : MlpParameters.Initialise(FeatureSchemaV1.Width, config.Network.Hidden, PolicyAction.Classes.Count, activation, Derive(config.Seed, 4));
+            var rewards = new List<double>();
+            var trained = BopoTrainer.Train(
+                runner, records, initial, sft, variant, config.Bopo, Derive(config.Seed, 5), threads,
+                stats =>
+                {
+                    rewards.Add(stats.MeanReward);
+                    reporter?.Iteration(stats);
+                },
+                cancellationToken);
+            policies.Add(new TrainedPolicy(variant.Name, variant.Description, trained,
+                PolicyEvaluation.Greedy(runner, validation, trained, EpisodeConstraints.None, threads), rewards));
+        }
+
+        return new TrainingResult(
+            config, records, counts, data.Count, sftLoss,
+            PolicyEvaluation.Fixed(runner, validation, runner.Pool.Smallest, threads),
+            PolicyEvaluation.Fixed(runner, validation, runner.Pool.Largest, threads),
+            policies, clock.Elapsed);
+    }
+
+    /// <summary>Configuration problems, including seeds that would put training tasks on the benchmark's or the calibration's tasks.</summary>
+    public static List<string> Validate(TrainingConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var problems = config.Validate();
+        foreach (var seed in new[] { config.Seed, config.Seed + 1 })
+        {
+            if (seed == FrontierSettings.DefaultSeed || FrontierSettings.ReservedSeeds.Contains(seed))
+            {
+                problems.Add($"seed {config.Seed}: training uses seeds {config.Seed} and {config.Seed + 1}, which must differ from the benchmark's held-out seed {FrontierSettings.DefaultSeed} and the calibration seeds");
+            }
+        }
+
+        return problems;
+    }
+
+    private static List<SimTask> Tasks(SimulatorModel model, ulong seed, int perCell)
+    {
+        var generator = new TaskGenerator(model, seed);
+        var tasks = new List<SimTask>(TaskSpace.DomainCount * TaskSpace.BinCount * perCell);
+        for (var d = 0; d < TaskSpace.DomainCount; d++)
+        {
+            for (var b = 0; b < TaskSpace.BinCount; b++)
+            {
+                for (var i = 0; i < perCell; i++)
+                {
+                    tasks.Add(generator.Create((Domain)d, b, i));
+                }
+            }
+        }
+
+        return tasks;
+    }
+
+    private static ulong Derive(ulong seed, ulong stage) => Simulation.Sampling.Xoshiro256.Mix(seed, stage);
+
+    private static double Share(List<StepSample> data, int action)
+    {
+        var n = 0;
+        foreach (var s in data)
+        {
+            n += s.Action == action ? 1 : 0;
+        }
+
+        return data.Count > 0 ? (double)n / data.Count : 0;
+    }
+}

@@ -1,0 +1,58 @@
+using Routing.Features;
+using Routing.Simulation.Agents;
+using Routing.Simulation.Episodes;
+using Routing.Simulation.Sampling;
+using Routing.Simulation.Tasks;
+using Routing.Training.Features;
+using Routing.Training.Network;
+
+namespace Routing.Training.Rollouts;
+
+/// <summary>
+/// The trained policy as a simulator router: extracts v1 features, runs the network and picks the smallest or
+/// the largest agent — greedily (argmax, as the policy service decides with cost preference 0) or by sampling
+/// (training rollouts). Optionally records every decision. One instance per thread.
+/// </summary>
+public sealed class PolicyStepRouter : IStepRouter
+{
+    private readonly SimulatorStepFeatures _features = new();
+    private readonly float[] _buffer = new float[FeatureSchemaV1.Width];
+    private readonly MlpPass _pass;
+    private readonly bool _sample;
+    private Xoshiro256 _rng;
+
+    public PolicyStepRouter(MlpParameters parameters, bool sample, EpisodeConstraints constraints = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.InputWidth != FeatureSchemaV1.Width || parameters.OutputWidth != PolicyAction.Classes.Count)
+        {
+            throw new ArgumentException($"the network must map {FeatureSchemaV1.Width} features to {PolicyAction.Classes.Count} classes", nameof(parameters));
+        }
+
+        _pass = new MlpPass(parameters);
+        _sample = sample;
+        Constraints = constraints;
+    }
+
+    /// <summary>What the features report as the episode's limits (the decoding mask is applied outside, by the caller).</summary>
+    public EpisodeConstraints Constraints { get; set; }
+
+    /// <summary>When set, every decision of the following episodes is appended to it.</summary>
+    public List<StepSample>? Recording { get; set; }
+
+    /// <summary>Seeds the action sampling of the next episode (training rollouts are reproducible per (task, attempt)).</summary>
+    public void Reseed(ulong seed) => _rng = new Xoshiro256(seed);
+
+    public void BeginEpisode(in SimTask task, AgentPool pool) => _features.BeginEpisode(task, Constraints);
+
+    public int ChooseAgent(in StepContext context)
+    {
+        _features.Extract(context, _buffer);
+        var p = _pass.Forward(_buffer);
+        var action = _sample
+            ? (_rng.NextDouble() < p[PolicyAction.Large] ? PolicyAction.Large : PolicyAction.Small)
+            : (p[PolicyAction.Large] > p[PolicyAction.Small] ? PolicyAction.Large : PolicyAction.Small);
+        Recording?.Add(new StepSample((float[])_buffer.Clone(), action, MathF.Log(Math.Max(p[action], 1e-30f))));
+        return action == PolicyAction.Large ? context.Pool.Largest : context.Pool.Smallest;
+    }
+}
