@@ -24,7 +24,7 @@ public static class TrainPolicyCommand
         var ablations = new Option<bool>("--ablations") { Description = "Also train BoPO without the reference-guided advantage, without the hard bonus, and vanilla RL." };
         var outDir = new Option<string?>("--out") { Description = "Write every trained policy (sft-only, bopo, ablations) as DIR/<name>/ model directories (for `routing bench routing --policies DIR`)." };
         var publish = new Option<string?>("--publish") { Description = "Publish the BoPO policy into this policy-service model directory as --version." };
-        var version = new Option<string>("--version") { Description = "Version name of the published model.", DefaultValueFactory = _ => "v2" };
+        var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v2" };
         var command = new Command("policy", "Train the step-routing policy with boundary guidance (boundary rollouts → taxonomy → SFT → BoPO) on the simulator and export it as ONNX.")
         {
             config, tiny, seed, threads, ablations, outDir, publish, version,
@@ -63,6 +63,12 @@ public static class TrainPolicyCommand
 
             var problems = PolicyTrainingPipeline.Validate(settings);
             var versionName = parse.GetValue(version) ?? "v2";
+            if (versionName == "auto")
+            {
+                // A CronJob publishes into the same volume every run and versions are immutable: a timestamp keeps them apart.
+                versionName = "t" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             if (!System.Text.RegularExpressions.Regex.IsMatch(versionName, "^[A-Za-z0-9._-]{1,64}$"))
             {
                 problems.Add("--version must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', '-'");
