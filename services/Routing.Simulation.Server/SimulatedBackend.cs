@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Routing.Simulation.Agents;
 using Routing.Simulation.Episodes;
 using Routing.Simulation.Observations;
+using Routing.Simulation.Sale;
 using Routing.Simulation.Tasks;
 
 namespace Routing.Simulation.Server;
@@ -46,6 +47,17 @@ public sealed class SimulatedBackend
             .ToArray();
         Pool = model.PoolOf("served", names);
         _runner = new EpisodeRunner(model, Pool);
+        Sale = new SaleResponder(model, Pool);
+    }
+
+    /// <summary>Answers SALE bid, jury and refine calls for the served pool.</summary>
+    public SaleResponder Sale { get; }
+
+    /// <summary>Answers a SALE auction call; the task's episode does not move.</summary>
+    public SaleAnswer Answer(ChatRequest request, int agentIndex)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SaleAnswer.For(Sale, request.TaskId, TaskOf(request.TaskId), new AgentIndexed(agentIndex, Pool[agentIndex]), request);
     }
 
     public SimulatorModel Model { get; }
