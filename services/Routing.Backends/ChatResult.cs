@@ -33,4 +33,8 @@ public sealed record ChatResult(
 /// One streamed piece. Content deltas come first; the last chunk carries <see cref="FinishReason"/> and
 /// <see cref="Usage"/> (the backend is asked for usage in the stream).
 /// </summary>
-public sealed record ChatChunk(string ContentDelta, IReadOnlyList<TokenLogprob>? Logprobs, string? FinishReason, ChatUsage? Usage);
+public sealed record ChatChunk(string ContentDelta, IReadOnlyList<TokenLogprob>? Logprobs, string? FinishReason, ChatUsage? Usage)
+{
+    /// <summary>This chunk's tool-call deltas as the raw OpenAI JSON array (<c>delta.tool_calls</c>), passed through untouched; null when none.</summary>
+    public JsonElement? ToolCallDeltas { get; init; }
+}

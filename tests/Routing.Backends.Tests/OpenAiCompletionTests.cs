@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Routing.Testing;
+
+namespace Routing.Backends.Tests;
+
+public sealed class OpenAiCompletionTests : IAsyncLifetime
+{
+    private readonly HttpBackendHarness _harness = new();
+    private ScriptedOpenAiServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _harness.Dispose();
+    }
+
+    [Fact]
+    public async Task CompletionReturnsContentUsageAndModelAsTheBackendReported()
+    {
+        _server.Enqueue(new ScriptedReply { Content = "4", PromptTokens = 21, CompletionTokens = 1, Model = "served-name", FinishReason = "stop" });
+        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+
+        var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
+
+        Assert.Equal("4", result.Content);
+        Assert.Equal("stop", result.FinishReason);
+        Assert.Equal(new ChatUsage(21, 1), result.Usage);
+        Assert.Equal("served-name", result.BackendModel);
+        Assert.Null(result.Logprobs);
+        Assert.Null(result.ToolCalls);
+    }
+
+    [Fact]
+    public async Task RequestCarriesModelMessagesCapTaskHeaderAndMetadata()
+    {
+        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        var call = HttpBackendHarness.Call() with { Temperature = 0.25, Metadata = new Dictionary<string, string> { ["tenant"] = "acme" } };
+
+        await backend.CompleteAsync(call, CancellationToken.None);
+
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Equal("task-1", request.Header("X-Routing-Task-Id"));
+        Assert.Null(request.Header("Authorization"));
+        using var body = request.Json();
+        var root = body.RootElement;
+        Assert.Equal("scripted-model", root.GetProperty("model").GetString());
+        Assert.Equal(64, root.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(0.25, root.GetProperty("temperature").GetDouble());
+        Assert.Equal("acme", root.GetProperty("metadata").GetProperty("tenant").GetString());
+        Assert.Equal(["system", "user"], root.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("What is 2+2?", root.GetProperty("messages")[1].GetProperty("content").GetString());
+        Assert.False(root.TryGetProperty("stream", out _));
+        Assert.False(root.TryGetProperty("logprobs", out _));
+    }
+
+    [Fact]
+    public async Task LogprobsAreRequestedAndPassedThrough()
+    {
+        _server.Enqueue(ScriptedReply.WithLogprobs([("Four", -0.05), (".", -1.5)], alternatives: 3));
+        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+
+        var result = await backend.CompleteAsync(HttpBackendHarness.Call() with { Logprobs = true, TopLogprobs = 2 }, CancellationToken.None);
+
+        using (var body = _server.Requests[0].Json())
+        {
+            Assert.True(body.RootElement.GetProperty("logprobs").GetBoolean());
+            Assert.Equal(2, body.RootElement.GetProperty("top_logprobs").GetInt32());
+        }
+
+        Assert.Equal("Four.", result.Content);
+        Assert.NotNull(result.Logprobs);
+        Assert.Equal(["Four", "."], result.Logprobs.Select(l => l.Token));
+        Assert.Equal([-0.05, -1.5], result.Logprobs.Select(l => l.Logprob));
+        Assert.Equal([new TopLogprob("Four", -0.05), new TopLogprob("alt0_1", -1.05)], result.Logprobs[0].TopLogprobs);
+    }
+
+    [Fact]
+    public async Task ToolsGoOutAndToolCallsComeBackUntouched()
+    {
+        const string calls = """[{"id":"call_1","type":"function","function":{"name":"search","arguments":"{\"q\":\"x\"}"}}]""";
+        _server.Enqueue(new ScriptedReply { ToolCallsJson = calls, FinishReason = "tool_calls" });
+        using var tools = JsonDocument.Parse("""[{"type":"function","function":{"name":"search","parameters":{"type":"object"}}}]""");
+        using var previous = JsonDocument.Parse(calls);
+        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        var call = HttpBackendHarness.Call() with
+        {
+            Tools = tools.RootElement,
+            Messages = [new ChatMessage("user", "find x"), new ChatMessage("assistant", "", ToolCalls: previous.RootElement), new ChatMessage("tool", "x is 1", ToolCallId: "call_1")],
+        };
+
+        var result = await backend.CompleteAsync(call, CancellationToken.None);
+
+        Assert.Equal("tool_calls", result.FinishReason);
+        Assert.Equal("", result.Content);
+        Assert.Equal("search", result.ToolCalls!.Value[0].GetProperty("function").GetProperty("name").GetString());
+        using var body = _server.Requests[0].Json();
+        var root = body.RootElement;
+        Assert.Equal("search", root.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
+        var assistant = root.GetProperty("messages")[1];
+        Assert.Equal(JsonValueKind.Null, assistant.GetProperty("content").ValueKind);
+        Assert.Equal("call_1", assistant.GetProperty("tool_calls")[0].GetProperty("id").GetString());
+        Assert.Equal("call_1", root.GetProperty("messages")[2].GetProperty("tool_call_id").GetString());
+    }
+
+    [Fact]
+    public async Task CallerCancellationIsNotABackendFailure()
+    {
+        _server.Enqueue(new ScriptedReply { Delay = TimeSpan.FromSeconds(5) });
+        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), cancel.Token));
+    }
+}
