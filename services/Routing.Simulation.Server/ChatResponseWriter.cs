@@ -61,11 +61,7 @@ public static class ChatResponseWriter
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(answer);
-        var id = answer.TaskId;
-        var hash = CompletionText.Mix(
-            CompletionText.Mix(seed, (ulong)id.Index),
-            ((ulong)id.Domain << 56) | ((ulong)id.Bin << 48) | ((ulong)(uint)id.Attempt << 16) | ((ulong)answer.Agent.Index << 8) | (uint)answer.Kind.Length);
-        hash = CompletionText.Mix(hash, (ulong)answer.Content.Length);
+        var hash = answer.Hash(seed);
         json.WriteStartObject();
         json.WriteString("id", "chatcmpl-simsale" + hash.ToString("x16", CultureInfo.InvariantCulture));
         json.WriteString("object", "chat.completion");

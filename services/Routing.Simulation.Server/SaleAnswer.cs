@@ -10,30 +10,45 @@ namespace Routing.Simulation.Server;
 /// </summary>
 public sealed record SaleAnswer(SimTaskId TaskId, AgentIndexed Agent, string Kind, string Content, int PromptTokens, int CompletionTokens, bool Truncated, SimulatedPlan? Plan)
 {
-    /// <summary>Answers a SALE call of <paramref name="agent"/> on the task.</summary>
-    public static SaleAnswer For(SaleResponder sale, SimTaskId id, in SimTask task, AgentIndexed agent, ChatRequest request)
+    /// <summary>Answers a SALE call (<paramref name="kind"/> bid, jury or refine) of <paramref name="agent"/> on the task.</summary>
+    public static SaleAnswer For(SaleResponder sale, SimTaskId id, in SimTask task, AgentIndexed agent, string kind, string promptText, long? maxTokens)
     {
         ArgumentNullException.ThrowIfNull(sale);
-        ArgumentNullException.ThrowIfNull(request);
-        var promptTokens = SaleResponder.PromptTokens(request.PromptText);
-        var cap = (int)Math.Min(request.MaxTokens ?? agent.Profile.MaxOutputTokens, agent.Profile.MaxOutputTokens);
-        if (request.SaleCall == "jury")
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(promptText);
+        if (!ChatRequest.SaleCallKinds.Contains(kind))
         {
-            var verdict = sale.Judge(task, agent.Index, request.PromptText);
+            throw new ArgumentException($"Unknown SALE call kind '{kind}'; expected bid, jury or refine.", nameof(kind));
+        }
+
+        var promptTokens = SaleResponder.PromptTokens(promptText);
+        var cap = (int)Math.Min(maxTokens ?? agent.Profile.MaxOutputTokens, agent.Profile.MaxOutputTokens);
+        if (kind == "jury")
+        {
+            var verdict = sale.Judge(task, agent.Index, promptText);
             var tokens = CompletionText.Tokenize(verdict);
             var truncated = tokens.Count > cap;
             var content = truncated ? string.Concat(tokens.Take(cap)) : verdict;
             return new SaleAnswer(id, agent, "jury", content, promptTokens, Math.Min(tokens.Count, cap), truncated, null);
         }
 
-        var plan = request.SaleCall == "refine" ? sale.Refine(task, agent.Index, request.PromptText) : sale.Bid(task, agent.Index);
+        var plan = kind == "refine" ? sale.Refine(task, agent.Index, promptText) : sale.Bid(task, agent.Index);
         if (plan.TokenCount > cap)
         {
             plan = new SimulatedPlan(string.Concat(plan.Tokens.Take(cap)), [.. plan.Tokens.Take(cap)], [.. plan.ChosenProbabilities.Take(cap)]);
-            return new SaleAnswer(id, agent, request.SaleCall!, plan.Text, promptTokens, cap, true, plan);
+            return new SaleAnswer(id, agent, kind, plan.Text, promptTokens, cap, true, plan);
         }
 
-        return new SaleAnswer(id, agent, request.SaleCall!, plan.Text, promptTokens, plan.TokenCount, false, plan);
+        return new SaleAnswer(id, agent, kind, plan.Text, promptTokens, plan.TokenCount, false, plan);
+    }
+
+    /// <summary>Stable hash of the answer under a server seed: its completion id and the seed of a verdict's log-probs.</summary>
+    public ulong Hash(ulong seed)
+    {
+        var hash = CompletionText.Mix(
+            CompletionText.Mix(seed, (ulong)TaskId.Index),
+            ((ulong)TaskId.Domain << 56) | ((ulong)TaskId.Bin << 48) | ((ulong)(uint)TaskId.Attempt << 16) | ((ulong)Agent.Index << 8) | (uint)Kind.Length);
+        return CompletionText.Mix(hash, (ulong)Content.Length);
     }
 
     /// <summary>Log-probs of the answer with <paramref name="top"/> alternatives per token.</summary>

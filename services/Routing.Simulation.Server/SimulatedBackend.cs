@@ -53,11 +53,12 @@ public sealed class SimulatedBackend
     /// <summary>Answers SALE bid, jury and refine calls for the served pool.</summary>
     public SaleResponder Sale { get; }
 
-    /// <summary>Answers a SALE auction call; the task's episode does not move.</summary>
-    public SaleAnswer Answer(ChatRequest request, int agentIndex)
+    /// <summary>Answers a SALE auction call (bid, jury or refine); the task's episode does not move.</summary>
+    public SaleAnswer Answer(SimTaskId id, int agentIndex, string kind, string promptText, long? maxTokens)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return SaleAnswer.For(Sale, request.TaskId, TaskOf(request.TaskId), new AgentIndexed(agentIndex, Pool[agentIndex]), request);
+        ArgumentOutOfRangeException.ThrowIfNegative(agentIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(agentIndex, Pool.Count);
+        return SaleAnswer.For(Sale, id, TaskOf(id), new AgentIndexed(agentIndex, Pool[agentIndex]), kind, promptText, maxTokens);
     }
 
     public SimulatorModel Model { get; }

@@ -174,7 +174,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var created = services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
         if (chat.SaleCall is not null)
         {
-            var answer = backend.Answer(chat, agent);
+            var answer = backend.Answer(chat.TaskId, agent, chat.SaleCall, chat.PromptText, chat.MaxTokens);
             await WriteJson(context, 200, json => ChatResponseWriter.WriteSaleCompletion(json, chat, answer, backend.Seed, created)).ConfigureAwait(false);
             return;
         }
