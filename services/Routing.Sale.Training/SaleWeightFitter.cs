@@ -21,19 +21,32 @@ public sealed record FitOptions
 
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Reward of picking an agent that solved the task: 1 − this × π (π the relative price), so any solver beats
+    /// any non-solver and among solvers the cheaper earns more.
+    /// </summary>
+    public double CostPreference { get; init; } = 0.5;
+
+    /// <summary>Reward of picking an agent on a task nobody solved: this × (1 − π) ("fail cheaply").</summary>
+    public double UnsolvedPreference { get; init; } = 0.1;
+
     public ScoringTerms Terms { get; init; } = ScoringTerms.Full;
 
     public string Version { get; init; } = "sale-weights-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The fitted weights and how the program went.</summary>
-public sealed record FitResult(SaleWeightsDocument Weights, string Status, double Objective, double WorstWinnerScore, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins);
+/// <param name="SolverPicked">Training tasks whose fitted winner solved them.</param>
+/// <param name="CheapestSolverPicked">Training tasks whose fitted winner is the cheapest agent that solved them.</param>
+public sealed record FitResult(SaleWeightsDocument Weights, string Status, double Objective, double WorstWinnerScore, int SolverPicked, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins);
 
 /// <summary>
 /// Fits w = (w_c, w_h, w_1..w_n) by the min–max mixed-integer program of DESIGN §2.2 (docs/sale.md):
 /// binaries x_{t,i} pick one winner per task, big-M constraints make it the argmin of s = C − V under w (ties to
-/// the cheaper agent), and the objective, lexicographically, first maximises the tasks whose winner is the
-/// cheapest agent that solved them, then minimises the worst winner's score z = max_t s_{t,winner}.
+/// the cheaper agent), and the objective, lexicographically, first maximises the outcome reward of the winners
+/// (a solver earns 1 − β·π, so the cheapest solver earns most; see <see cref="FitOptions.CostPreference"/>), then
+/// minimises the worst winner's score z = max_t s_{t,winner}. docs/sale.md explains why the reward is not the bare
+/// "cheapest solver" indicator: on the simulator that indicator is maximised by always picking the smallest agent.
 /// </summary>
 public static class SaleWeightFitter
 {
@@ -69,11 +82,17 @@ public static class SaleWeightFitter
 
         var bigM = (2 * bound) + 1;
         var z = solver.MakeNumVar(-bigM, bigM, "z");
-        var reward = new List<Variable>();
+        LinearExpr reward = new();
         var x = new Variable[tasks.Count][];
         for (var t = 0; t < tasks.Count; t++)
         {
             var bids = tasks[t].Bids;
+            if (bids.Count == 0)
+            {
+                x[t] = [];
+                continue;
+            }
+
             x[t] = new Variable[bids.Count];
             var score = new LinearExpr[bids.Count];
             for (var i = 0; i < bids.Count; i++)
@@ -100,15 +119,19 @@ public static class SaleWeightFitter
                 solver.Add(z >= score[i] - (bigM * (1 - x[t][i])));
             }
 
-            if (CheapestSolver(tasks[t]) is { } solverIndex)
+            var solvedByAny = tasks[t].Solvers.Count > 0;
+            for (var i = 0; i < bids.Count; i++)
             {
-                reward.Add(x[t][solverIndex]);
+                var r = tasks[t].Solvers.Contains(bids[i].Bidder) ? 1 - (options.CostPreference * bids[i].RelativePrice)
+                    : solvedByAny ? 0 : options.UnsolvedPreference * (1 - bids[i].RelativePrice);
+                reward += r * x[t][i];
             }
         }
 
-        // Lexicographic: one more task won by its cheapest solver outweighs any change of z ∈ [−M, M].
-        var weight = (2 * bigM) + 1;
-        solver.Minimize(z - (weight * Sum(reward)));
+        // Lexicographic in effect: rewards differ by at least ~1e-3 between choices that matter, and z spans
+        // at most 2M, so the reward is scaled to outweigh any change of z.
+        var weight = 1000 * ((2 * bigM) + 1);
+        solver.Minimize(z - (weight * reward));
         solver.SetTimeLimit((long)options.TimeLimit.TotalMilliseconds);
         var status = solver.Solve();
         if (status is not (Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE))
@@ -127,7 +150,7 @@ public static class SaleWeightFitter
         var weights = document.ToWeights();
         var mean = weights.Jurors.Count == 0 ? 0 : weights.Jurors.Values.Average();
         weights = weights with { DefaultJuror = mean };
-        var (wins, picked, solved, worst) = Evaluate(tasks, weights, terms);
+        var (wins, solverPicked, picked, solved, worst) = Evaluate(tasks, weights, terms);
         document = document with
         {
             DefaultJuror = mean,
@@ -139,24 +162,31 @@ public static class SaleWeightFitter
                 WorstWinnerScore = worst,
                 Tasks = tasks.Count,
                 TasksWithSolver = solved,
+                SolverPicked = solverPicked,
                 CheapestSolverPicked = picked,
                 Wins = wins,
                 CreatedAt = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             },
         };
-        return new FitResult(document, status.ToString(), solver.Objective().Value(), worst, picked, solved, wins);
+        return new FitResult(document, status.ToString(), solver.Objective().Value(), worst, solverPicked, picked, solved, wins);
     }
 
-    /// <summary>Re-runs the auction's own argmin with the weights: wins per agent, cheapest-solver hits, worst winner score.</summary>
-    public static (Dictionary<string, int> Wins, int Picked, int Solved, double Worst) Evaluate(IReadOnlyList<TrainingTask> tasks, SaleWeights weights, ScoringTerms terms)
+    /// <summary>Re-runs the auction's own argmin with the weights: wins per agent, solver and cheapest-solver hits, worst winner score.</summary>
+    public static (Dictionary<string, int> Wins, int SolverPicked, int CheapestSolverPicked, int Solved, double Worst) Evaluate(IReadOnlyList<TrainingTask> tasks, SaleWeights weights, ScoringTerms terms)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         var wins = new Dictionary<string, int>(StringComparer.Ordinal);
-        int picked = 0, solved = 0;
+        int solverPicked = 0, picked = 0, solved = 0;
         var worst = double.NegativeInfinity;
         foreach (var task in tasks)
         {
+            if (task.Bids.Count == 0)
+            {
+                continue;
+            }
+
             var winner = Winner(task.Bids, weights, terms);
+            solverPicked += task.Solvers.Contains(task.Bids[winner].Bidder) ? 1 : 0;
             wins[task.Bids[winner].Bidder] = wins.GetValueOrDefault(task.Bids[winner].Bidder) + 1;
             worst = Math.Max(worst, BidScore.Of(task.Bids[winner], weights, terms).Score);
             if (CheapestSolver(task) is { } s)
@@ -166,7 +196,7 @@ public static class SaleWeightFitter
             }
         }
 
-        return (wins, picked, solved, worst);
+        return (wins, solverPicked, picked, solved, worst);
     }
 
     /// <summary>The auction's choice: lowest score, ties to the cheaper agent.</summary>
@@ -219,7 +249,7 @@ public static class SaleWeightFitter
         return s;
     }
 
-    private static LinearExpr Sum(IEnumerable<Variable> variables)
+    private static LinearExpr Sum(Variable[] variables)
     {
         LinearExpr sum = new();
         foreach (var v in variables)

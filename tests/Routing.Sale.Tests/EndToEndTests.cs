@@ -83,7 +83,7 @@ public sealed class EndToEndTests(MemoryOnLoopback memory) : IClassFixture<Memor
         Assert.All(result.Bids, b =>
         {
             Assert.True(b.Valid, b.Failure);
-            Assert.InRange(b.Features!.PlanTokens, 40, 256);
+            Assert.InRange(b.Features!.PlanTokens, 24, 256);
             Assert.InRange(b.Features.Entropy!.Value, 0.0, 1.0);
             Assert.Null(b.EntropyNote);
         });

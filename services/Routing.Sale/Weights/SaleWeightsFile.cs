@@ -50,6 +50,9 @@ public sealed record SaleTrainingSummary
 
     public int TasksWithSolver { get; init; }
 
+    /// <summary>Tasks whose fitted auction picks an agent that solved them.</summary>
+    public int SolverPicked { get; init; }
+
     /// <summary>Tasks whose fitted auction picks the cheapest agent that solved them.</summary>
     public int CheapestSolverPicked { get; init; }
 

@@ -176,7 +176,7 @@ public static class SaleBench
             fallbacks,
             counted,
             excluded,
-            new SaleFitSummary(fit.Status, fit.Objective, fit.WorstWinnerScore, fit.CheapestSolverPicked, fit.TasksWithSolver, fit.Wins, weights.Cost, weights.Entropy, weights.Jurors));
+            new SaleFitSummary(fit.Status, fit.Objective, fit.WorstWinnerScore, fit.SolverPicked, fit.CheapestSolverPicked, fit.TasksWithSolver, fit.Wins, weights.Cost, weights.Entropy, weights.Jurors));
     }
 
     /// <summary>Held-out tasks in cell-major order (as the frontier tallies them).</summary>

@@ -71,7 +71,7 @@ public static class SaleBenchOutput
                 v.Fallbacks.ToString(inv),
                 $"{v.VotesCounted} / {v.VotesExcluded}",
                 string.Join(" → ", v.SmallerWinShareByQuintile.Select(s => s.ToString("P0", inv))),
-                Markup.Escape(string.Create(inv, $"{v.Fit.Status} obj {v.Fit.Objective:0.###}, cheapest solver {v.Fit.CheapestSolverPicked}/{v.Fit.TasksWithSolver}, w_c {v.Fit.CostWeight:0.###} w_h {v.Fit.EntropyWeight:0.###} w_j {string.Join("/", v.Fit.JurorWeights.Values.Select(w => w.ToString("0.###", inv)))}")));
+                Markup.Escape(string.Create(inv, $"{v.Fit.Status} obj {v.Fit.Objective:0.###}, solver picked {v.Fit.SolverPicked}, cheapest solver {v.Fit.CheapestSolverPicked}, of {v.Fit.TasksWithSolver} solvable, w_c {v.Fit.CostWeight:0.###} w_h {v.Fit.EntropyWeight:0.###} w_j {string.Join("/", v.Fit.JurorWeights.Values.Select(w => w.ToString("0.###", inv)))}")));
         }
 
         console.Write(detail);

@@ -3,7 +3,7 @@ using Routing.Simulation.Benchmark;
 namespace Routing.Cli.Bench.Sale;
 
 /// <summary>How a variant's weights were fitted (the min–max MILP on the training tasks).</summary>
-public sealed record SaleFitSummary(string Status, double Objective, double WorstWinnerScore, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins, double CostWeight, double EntropyWeight, IReadOnlyDictionary<string, double> JurorWeights);
+public sealed record SaleFitSummary(string Status, double Objective, double WorstWinnerScore, int SolverPicked, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins, double CostWeight, double EntropyWeight, IReadOnlyDictionary<string, double> JurorWeights);
 
 /// <summary>One SALE variant on the held-out tasks (simulator figures). Costs include the auction's own calls.</summary>
 public sealed record SaleVariantResult(
