@@ -128,10 +128,40 @@ public static class SaleWeightFitter
             }
         }
 
-        // Lexicographic in effect: rewards differ by at least ~1e-3 between choices that matter, and z spans
-        // at most 2M, so the reward is scaled to outweigh any change of z.
-        var weight = 1000 * ((2 * bigM) + 1);
+        // Lexicographic in effect: choices that matter differ in reward by at least about 0.01 (price steps × β),
+        // and z spans at most 2M, so the reward is scaled to outweigh any change of z.
+        var weight = 100 * ((2 * bigM) + 1);
         solver.Minimize(z - (weight * reward));
+
+        // A feasible start the solver can improve on: all-zero weights, every task to its cheapest bidder (the
+        // auction's tie-break), z = 0. Without it SCIP can spend the whole time limit finding a first solution.
+        var hintVariables = new List<Variable> { wc, wh, z };
+        var hintValues = new List<double> { 0, 0, 0 };
+        foreach (var w in wj.Values)
+        {
+            hintVariables.Add(w);
+            hintValues.Add(0);
+        }
+
+        for (var t = 0; t < tasks.Count; t++)
+        {
+            var cheapest = -1;
+            for (var i = 0; i < x[t].Length; i++)
+            {
+                if (cheapest < 0 || Cheaper(tasks[t].Bids[i], tasks[t].Bids[cheapest]))
+                {
+                    cheapest = i;
+                }
+            }
+
+            for (var i = 0; i < x[t].Length; i++)
+            {
+                hintVariables.Add(x[t][i]);
+                hintValues.Add(i == cheapest ? 1 : 0);
+            }
+        }
+
+        solver.SetHint([.. hintVariables], [.. hintValues]);
         solver.SetTimeLimit((long)options.TimeLimit.TotalMilliseconds);
         var status = solver.Solve();
         if (status is not (Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE))

@@ -32,6 +32,23 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
         return (script, [script.Agent("small", 100_000), script.Agent("mid", 200_000), script.Agent("large", 400_000)]);
     }
 
+    /// <summary>
+    /// Three agents whose jury scores every first-round plan by the given scores (small, mid, large), and whose
+    /// refined plans (small and mid) get the given scores.
+    /// </summary>
+    private static (ScriptedAgents Script, AuctionAgent[] Pool) Scored((int Small, int Mid, int Large) plans, int refinedSmall, int refinedMid)
+    {
+        var (script, pool) = ThreeAgents();
+        script.Scores[ScriptedAgents.PlanOf("small")] = plans.Small;
+        script.Scores[ScriptedAgents.PlanOf("mid")] = plans.Mid;
+        script.Scores[ScriptedAgents.PlanOf("large")] = plans.Large;
+        script.RefinedPlans["small"] = "refined plan of small";
+        script.RefinedPlans["mid"] = "refined plan of mid";
+        script.Scores["refined plan of small"] = refinedSmall;
+        script.Scores["refined plan of mid"] = refinedMid;
+        return (script, pool);
+    }
+
     /// <summary>A past auction of the tenant that large won, so every agent has contrastive pairs to retrieve.</summary>
     private async Task SeedAsync(string tenant, string id = "past-1")
     {
@@ -68,14 +85,7 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
     {
         var tenant = MemoryOnLoopback.NewTenant();
         await SeedAsync(tenant);
-        var (script, pool) = ThreeAgents();
-        script.Scores[ScriptedAgents.PlanOf("small")] = 1;
-        script.Scores[ScriptedAgents.PlanOf("mid")] = 3;
-        script.Scores[ScriptedAgents.PlanOf("large")] = 5;
-        script.RefinedPlans["small"] = "refined plan of small";
-        script.RefinedPlans["mid"] = "refined plan of mid";
-        script.Scores["refined plan of small"] = 2;
-        script.Scores["refined plan of mid"] = 5;
+        var (script, pool) = Scored((1, 3, 5), refinedSmall: 2, refinedMid: 5);
 
         var result = await new AuctionEngine(Weights, memory.Memory).RunAsync(Request(tenant, "a1", pool), default);
 
@@ -100,14 +110,7 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
     {
         var tenant = MemoryOnLoopback.NewTenant();
         await SeedAsync(tenant);
-        var (script, pool) = ThreeAgents();
-        script.Scores[ScriptedAgents.PlanOf("small")] = 1;
-        script.Scores[ScriptedAgents.PlanOf("mid")] = 3;
-        script.Scores[ScriptedAgents.PlanOf("large")] = 5;
-        script.RefinedPlans["small"] = "refined plan of small";
-        script.RefinedPlans["mid"] = "refined plan of mid";
-        script.Scores["refined plan of small"] = 4;
-        script.Scores["refined plan of mid"] = 4;
+        var (_, pool) = Scored((1, 3, 5), refinedSmall: 4, refinedMid: 4);
 
         var result = await new AuctionEngine(Weights, memory.Memory).RunAsync(Request(tenant, "a1", pool), default);
 
@@ -120,14 +123,7 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
     public async Task MemoryGrowsOnlineAndRefinementStartsOnceItHoldsPairs()
     {
         var tenant = MemoryOnLoopback.NewTenant();
-        var (script, pool) = ThreeAgents();
-        script.Scores[ScriptedAgents.PlanOf("small")] = 1;
-        script.Scores[ScriptedAgents.PlanOf("mid")] = 2;
-        script.Scores[ScriptedAgents.PlanOf("large")] = 5;
-        script.RefinedPlans["small"] = "refined plan of small";
-        script.RefinedPlans["mid"] = "refined plan of mid";
-        script.Scores["refined plan of small"] = 1;
-        script.Scores["refined plan of mid"] = 1;
+        var (_, pool) = Scored((1, 2, 5), refinedSmall: 1, refinedMid: 1);
         var engine = new AuctionEngine(Weights, memory.Memory);
 
         var first = await engine.RunAsync(Request(tenant, "a1", pool), default);
