@@ -119,12 +119,9 @@ public static class SaleWeightFitter
                 solver.Add(z >= score[i] - (bigM * (1 - x[t][i])));
             }
 
-            var solvedByAny = tasks[t].Solvers.Count > 0;
             for (var i = 0; i < bids.Count; i++)
             {
-                var r = tasks[t].Solvers.Contains(bids[i].Bidder) ? 1 - (options.CostPreference * bids[i].RelativePrice)
-                    : solvedByAny ? 0 : options.UnsolvedPreference * (1 - bids[i].RelativePrice);
-                reward += r * x[t][i];
+                reward += Reward(tasks[t], i, options) * x[t][i];
             }
         }
 
@@ -133,31 +130,25 @@ public static class SaleWeightFitter
         var weight = 100 * ((2 * bigM) + 1);
         solver.Minimize(z - (weight * reward));
 
-        // A feasible start the solver can improve on: all-zero weights, every task to its cheapest bidder (the
-        // auction's tie-break), z = 0. Without it SCIP can spend the whole time limit finding a first solution.
+        // Warm start: SCIP's relaxation of big-M argmin constraints is weak, and from a poor start it rarely improves
+        // within a minute on a few hundred tasks. The start is the best, by this program's own objective, of a
+        // small grid of weight vectors (all-zero included), with each task's winner under it; the solver then
+        // improves on it or proves it optimal, and its status is reported as it is.
+        var start = WarmStart(tasks, agents, options, terms, bigM, weight);
         var hintVariables = new List<Variable> { wc, wh, z };
-        var hintValues = new List<double> { 0, 0, 0 };
-        foreach (var w in wj.Values)
+        var hintValues = new List<double> { start.Weights.Cost, start.Weights.Entropy, start.Z };
+        foreach (var (name, w) in wj)
         {
             hintVariables.Add(w);
-            hintValues.Add(0);
+            hintValues.Add(start.Weights.Juror(name));
         }
 
         for (var t = 0; t < tasks.Count; t++)
         {
-            var cheapest = -1;
-            for (var i = 0; i < x[t].Length; i++)
-            {
-                if (cheapest < 0 || Cheaper(tasks[t].Bids[i], tasks[t].Bids[cheapest]))
-                {
-                    cheapest = i;
-                }
-            }
-
             for (var i = 0; i < x[t].Length; i++)
             {
                 hintVariables.Add(x[t][i]);
-                hintValues.Add(i == cheapest ? 1 : 0);
+                hintValues.Add(i == start.Winners[t] ? 1 : 0);
             }
         }
 
@@ -246,6 +237,63 @@ public static class SaleWeightFitter
         }
 
         return best;
+    }
+
+    private sealed record Start(SaleWeights Weights, int[] Winners, double Z);
+
+    private static Start WarmStart(IReadOnlyList<TrainingTask> tasks, IReadOnlyList<string> agents, FitOptions options, ScoringTerms terms, double bigM, double weight)
+    {
+        Start? best = null;
+        var bestObjective = double.PositiveInfinity;
+        double[] fractions = [0, 0.25, 0.5, 1];
+        double[] entropy = terms.Entropy ? [-0.5, 0, 0.5] : [0];
+        double[] jury = terms.Jury ? fractions : [0];
+        foreach (var c in fractions)
+        {
+            foreach (var h in entropy)
+            {
+                foreach (var j in jury)
+                {
+                    var w = new SaleWeights
+                    {
+                        Version = "start",
+                        Cost = c * options.MaxCostWeight,
+                        Entropy = h * options.MaxEntropyWeight,
+                        Jurors = agents.ToDictionary(a => a, _ => j * options.MaxJurorWeight, StringComparer.Ordinal),
+                    };
+                    var winners = new int[tasks.Count];
+                    double reward = 0, z = -bigM;
+                    for (var t = 0; t < tasks.Count; t++)
+                    {
+                        if (tasks[t].Bids.Count == 0)
+                        {
+                            continue;
+                        }
+
+                        var i = winners[t] = Winner(tasks[t].Bids, w, terms);
+                        reward += Reward(tasks[t], i, options);
+                        z = Math.Max(z, BidScore.Of(tasks[t].Bids[i], w, terms).Score);
+                    }
+
+                    var objective = z - (weight * reward);
+                    if (objective < bestObjective)
+                    {
+                        bestObjective = objective;
+                        best = new Start(w, winners, z);
+                    }
+                }
+            }
+        }
+
+        return best!;
+    }
+
+    /// <summary>r_ti: a solver earns 1 − β·π; a non-solver of a solved task 0; on an unsolved task, fail cheaply.</summary>
+    private static double Reward(TrainingTask task, int i, FitOptions options)
+    {
+        var bid = task.Bids[i];
+        return task.Solvers.Contains(bid.Bidder) ? 1 - (options.CostPreference * bid.RelativePrice)
+            : task.Solvers.Count > 0 ? 0 : options.UnsolvedPreference * (1 - bid.RelativePrice);
     }
 
     private static int? CheapestSolver(TrainingTask task)
