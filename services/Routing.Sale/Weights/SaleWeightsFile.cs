@@ -65,8 +65,21 @@ public static class SaleWeightsFile
 {
     public static SaleWeightsDocument Parse(string json)
     {
-        var document = JsonSerializer.Deserialize(json, SaleWeightsJsonContext.Default.SaleWeightsDocument)
-            ?? throw new InvalidDataException("The weights file is empty.");
+        SaleWeightsDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(json, SaleWeightsJsonContext.Default.SaleWeightsDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("not a SALE weights file: " + e.Message, e);
+        }
+
+        if (document is null)
+        {
+            throw new InvalidDataException("The weights file is empty.");
+        }
+
         Validate(document);
         return document;
     }
