@@ -30,6 +30,21 @@ public sealed record ChatRequest
 
     public int TopLogprobs { get; init; }
 
+    /// <summary><c>max_tokens</c> or <c>max_completion_tokens</c>, if given.</summary>
+    public long? MaxTokens { get; init; }
+
+    /// <summary>Metadata key that marks a SALE auction call; values <see cref="SaleCallKinds"/>.</summary>
+    public const string SaleCallMetadata = "routing_sale";
+
+    /// <summary>The SALE call kinds the simulator answers instead of taking an episode step.</summary>
+    public static IReadOnlyList<string> SaleCallKinds { get; } = ["bid", "jury", "refine"];
+
+    /// <summary>bid, jury or refine when <c>metadata.routing_sale</c> marks an auction call; null for an episode step.</summary>
+    public string? SaleCall { get; init; }
+
+    /// <summary>The text of every message, in order (read only for SALE calls, whose answer depends on the prompt).</summary>
+    public string PromptText { get; init; } = "";
+
     /// <summary>Parses and validates a request body; <paramref name="headerTaskId"/> is the <see cref="TaskIdHeader"/> value, if any.</summary>
     public static ChatRequest Parse(ReadOnlyMemory<byte> body, string? headerTaskId)
     {
@@ -102,6 +117,11 @@ public sealed record ChatRequest
 
             PositiveInteger(root, "max_tokens");
             PositiveInteger(root, "max_completion_tokens");
+            var saleCall = SaleCallOf(root);
+            if (saleCall is not null && stream)
+            {
+                throw OpenAiError.BadParam("stream", "SALE auction calls (metadata.routing_sale) are answered whole: 'stream' must be false.", "unsupported_value");
+            }
             NumberInRange(root, "temperature", 0, 2);
             NumberInRange(root, "top_p", 0, 1);
 
@@ -113,6 +133,9 @@ public sealed record ChatRequest
                 IncludeUsageInStream = includeUsage,
                 Logprobs = logprobs,
                 TopLogprobs = topLogprobs,
+                MaxTokens = MaxTokensOf(root),
+                SaleCall = saleCall,
+                PromptText = saleCall is null ? "" : PromptTextOf(root),
             };
         }
     }
@@ -145,6 +168,52 @@ public sealed record ChatRequest
         return SimTaskId.TryParse(text, out var id, out var reason)
             ? id
             : throw OpenAiError.BadParam("metadata.task_id", $"Invalid task id '{Truncate(text)}': {reason}.", "invalid_task_id");
+    }
+
+    private static string? SaleCallOf(JsonElement root)
+    {
+        if (!Present(root, "metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object || !Present(metadata, SaleCallMetadata, out var value))
+        {
+            return null;
+        }
+
+        var kind = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return kind is not null && SaleCallKinds.Contains(kind)
+            ? kind
+            : throw OpenAiError.BadParam("metadata." + SaleCallMetadata, $"Invalid 'metadata.{SaleCallMetadata}': expected one of 'bid', 'jury', 'refine'.");
+    }
+
+    private static long? MaxTokensOf(JsonElement root) =>
+        Present(root, "max_completion_tokens", out var v) ? v.GetInt64() : Present(root, "max_tokens", out var w) ? w.GetInt64() : null;
+
+    /// <summary>Every message's text (string content, or the text parts of an array), joined by blank lines.</summary>
+    private static string PromptTextOf(JsonElement root)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var message in root.GetProperty("messages").EnumerateArray())
+        {
+            if (!message.TryGetProperty("content", out var content))
+            {
+                continue;
+            }
+
+            if (content.ValueKind == JsonValueKind.String)
+            {
+                text.Append(content.GetString()).Append("\n\n");
+            }
+            else if (content.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var part in content.EnumerateArray())
+                {
+                    if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+                    {
+                        text.Append(t.GetString()).Append("\n\n");
+                    }
+                }
+            }
+        }
+
+        return text.ToString();
     }
 
     private static void CheckMessages(JsonElement root)

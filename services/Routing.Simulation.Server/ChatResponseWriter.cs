@@ -55,6 +55,52 @@ public static class ChatResponseWriter
         json.WriteEndObject();
     }
 
+    /// <summary>The <c>chat.completion</c> object answering a SALE auction call (bid, jury, refine).</summary>
+    public static void WriteSaleCompletion(Utf8JsonWriter json, ChatRequest request, SaleAnswer answer, ulong seed, long created)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(answer);
+        var hash = answer.Hash(seed);
+        json.WriteStartObject();
+        json.WriteString("id", "chatcmpl-simsale" + hash.ToString("x16", CultureInfo.InvariantCulture));
+        json.WriteString("object", "chat.completion");
+        json.WriteNumber("created", created);
+        json.WriteString("model", answer.Agent.Profile.Name);
+        json.WriteString("system_fingerprint", string.Create(CultureInfo.InvariantCulture, $"routing-sim-v1-seed{seed}"));
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        json.WriteStartObject("message");
+        json.WriteString("role", "assistant");
+        json.WriteString("content", answer.Content);
+        json.WriteNull("refusal");
+        json.WriteEndObject();
+        if (request.Logprobs)
+        {
+            WriteLogprobs(json, answer.Logprobs(request.TopLogprobs, hash));
+        }
+        else
+        {
+            json.WriteNull("logprobs");
+        }
+
+        json.WriteString("finish_reason", answer.Truncated ? "length" : "stop");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", answer.PromptTokens);
+        json.WriteNumber("completion_tokens", answer.CompletionTokens);
+        json.WriteNumber("total_tokens", (long)answer.PromptTokens + answer.CompletionTokens);
+        json.WriteEndObject();
+        json.WriteStartObject("routing_sim");
+        json.WriteString("task_id", answer.TaskId.ToString());
+        json.WriteString("sale_call", answer.Kind);
+        json.WriteBoolean("ended", false);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
     /// <summary>
     /// The <c>chat.completion.chunk</c> events of a streaming call, each a JSON text for one <c>data:</c> line:
     /// the role, one chunk per token (with its log-probabilities when asked), the finish reason, and — with

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Routing.Simulation.Agents;
 using Routing.Simulation.Episodes;
 using Routing.Simulation.Observations;
+using Routing.Simulation.Sale;
 using Routing.Simulation.Tasks;
 
 namespace Routing.Simulation.Server;
@@ -46,6 +47,18 @@ public sealed class SimulatedBackend
             .ToArray();
         Pool = model.PoolOf("served", names);
         _runner = new EpisodeRunner(model, Pool);
+        Sale = new SaleResponder(model, Pool);
+    }
+
+    /// <summary>Answers SALE bid, jury and refine calls for the served pool.</summary>
+    public SaleResponder Sale { get; }
+
+    /// <summary>Answers a SALE auction call (bid, jury or refine); the task's episode does not move.</summary>
+    public SaleAnswer Answer(SimTaskId id, int agentIndex, string kind, string promptText, long? maxTokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(agentIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(agentIndex, Pool.Count);
+        return SaleAnswer.For(Sale, id, TaskOf(id), new AgentIndexed(agentIndex, Pool[agentIndex]), kind, promptText, maxTokens);
     }
 
     public SimulatorModel Model { get; }

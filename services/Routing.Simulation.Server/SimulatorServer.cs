@@ -171,8 +171,15 @@ public sealed class SimulatorServer : IAsyncDisposable
             throw ModelNotFound(chat.Model);
         }
 
-        var step = backend.Step(chat.TaskId, agent);
         var created = services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
+        if (chat.SaleCall is not null)
+        {
+            var answer = backend.Answer(chat.TaskId, agent, chat.SaleCall, chat.PromptText, chat.MaxTokens);
+            await WriteJson(context, 200, json => ChatResponseWriter.WriteSaleCompletion(json, chat, answer, backend.Seed, created)).ConfigureAwait(false);
+            return;
+        }
+
+        var step = backend.Step(chat.TaskId, agent);
         if (!chat.Stream)
         {
             await WriteJson(context, 200, json => ChatResponseWriter.WriteCompletion(json, chat, step, backend.Seed, created)).ConfigureAwait(false);

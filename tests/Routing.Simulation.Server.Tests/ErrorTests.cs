@@ -41,6 +41,8 @@ public sealed class ErrorTests(ServerFixture server) : IClassFixture<ServerFixtu
         { $"{{\"model\": \"qwen3-4b\", {Messages}, {Task}, \"max_tokens\": 0}}", 400, "max_tokens", "invalid_value" },
         { $"{{\"model\": \"qwen3-4b\", {Messages}, {Task}, \"temperature\": 3}}", 400, "temperature", "invalid_value" },
         { $"{{\"model\": \"qwen3-9000b\", {Messages}, {Task}}}", 404, "model", "model_not_found" },
+        { $"{{\"model\": \"qwen3-4b\", {Messages}, \"metadata\": {{\"task_id\": \"search-0-1\", \"routing_sale\": \"vote\"}}}}", 400, "metadata.routing_sale", "invalid_value" },
+        { $"{{\"model\": \"qwen3-4b\", {Messages}, \"metadata\": {{\"task_id\": \"search-0-1\", \"routing_sale\": \"bid\"}}, \"stream\": true}}", 400, "stream", "unsupported_value" },
     };
 
     [Theory]

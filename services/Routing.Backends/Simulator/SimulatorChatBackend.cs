@@ -9,6 +9,8 @@ namespace Routing.Backends.Simulator;
 /// <see cref="SimulatedBackend"/> and the same answer-building code as <c>routing sim serve</c>, so a task gets the
 /// same content, usage, finish reason and log-probabilities here as over HTTP for the same seed. The task id
 /// (<see cref="ChatCall.TaskId"/>) names the simulated task (<see cref="SimTaskId"/>); the model names the agent.
+/// A call whose metadata <c>routing_sale</c> is bid, jury or refine is a SALE auction call, answered as the server
+/// answers it (a plan or a jury verdict) without moving the episode.
 /// </summary>
 public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBackend
 {
@@ -26,6 +28,11 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
     {
         ArgumentNullException.ThrowIfNull(call);
         cancellationToken.ThrowIfCancellationRequested();
+        if (call.Metadata.TryGetValue(ChatRequest.SaleCallMetadata, out var kind))
+        {
+            return Task.FromResult(Sale(call, kind));
+        }
+
         var step = Step(call);
         var logprobs = call.Logprobs ? ChatResponseWriter.Logprobs(step, simulator.Seed, call.TopLogprobs).ConvertAll(Convert) : null;
         return Task.FromResult(new ChatResult(step.Content, ChatResponseWriter.FinishReason(step), Usage(step), logprobs, null, step.Agent.Name));
@@ -50,7 +57,35 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
         yield return new ChatChunk("", null, ChatResponseWriter.FinishReason(step), Usage(step));
     }
 
+    private ChatResult Sale(ChatCall call, string kind)
+    {
+        var (id, agent) = Target(call);
+        if (!ChatRequest.SaleCallKinds.Contains(kind))
+        {
+            throw new BackendException(BackendFailure.Rejected, $"Invalid metadata {ChatRequest.SaleCallMetadata} '{kind}': expected bid, jury or refine.", mayHaveBeenBilled: false);
+        }
+
+        var prompt = string.Concat(call.Messages.Select(static m => m.Content + "\n\n"));
+        var answer = simulator.Answer(id, agent, kind, prompt, call.MaxTokens);
+        var logprobs = call.Logprobs ? answer.Logprobs(call.TopLogprobs, answer.Hash(simulator.Seed)).Select(Convert).ToList() : null;
+        return new ChatResult(answer.Content, answer.Truncated ? "length" : "stop", new ChatUsage(answer.PromptTokens, answer.CompletionTokens), logprobs, null, answer.Agent.Profile.Name);
+    }
+
     private SimulatedStep Step(ChatCall call)
+    {
+        var (id, agent) = Target(call);
+        try
+        {
+            return simulator.Step(id, agent);
+        }
+        catch (OpenAiError e)
+        {
+            // 429: the simulator holds too many episodes (capacity, like an overloaded server); 409: the episode ended.
+            throw new BackendException(e.Status == 429 ? BackendFailure.Unavailable : BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e);
+        }
+    }
+
+    private (SimTaskId Id, int Agent) Target(ChatCall call)
     {
         if (call.TaskId is null)
         {
@@ -68,15 +103,7 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
             throw new BackendException(BackendFailure.Rejected, $"The simulator serves no model '{call.Model}'; it serves {string.Join(", ", Enumerable.Range(0, simulator.Pool.Count).Select(i => simulator.Pool[i].Name))}.", mayHaveBeenBilled: false);
         }
 
-        try
-        {
-            return simulator.Step(id, agent);
-        }
-        catch (OpenAiError e)
-        {
-            // 429: the simulator holds too many episodes (capacity, like an overloaded server); 409: the episode ended.
-            throw new BackendException(e.Status == 429 ? BackendFailure.Unavailable : BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e);
-        }
+        return (id, agent);
     }
 
     private static ChatUsage Usage(SimulatedStep step) => new(step.Observation.InputTokens, step.Observation.OutputTokens);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Routing.Cli.Bench.Sale;
 using Routing.Cli.Output;
 using Routing.Simulation;
 using Routing.Simulation.Benchmark;
@@ -34,11 +35,17 @@ public static class RoutingBenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var policies = new Option<string?>("--policies") { Description = "Also run every trained policy DIR/<name>/model.onnx (e.g. the --out of `routing train policy --ablations`) as strategy <name>." };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
+        var sale = new Option<bool>("--sale") { Description = "Also run SALE strategy auctions (and ablations) on the sale pool, next to the largest agent alone and the oracle (needs --pool sale)." };
+        var saleTasks = new Option<int>("--sale-tasks-per-cell") { Description = "Held-out tasks per cell for the SALE rows (each is a full auction).", DefaultValueFactory = _ => 100 };
+        var saleTrain = new Option<int>("--sale-train-tasks-per-cell") { Description = "Training tasks per cell for the SALE weight fits.", DefaultValueFactory = _ => 20 };
+        var saleFit = new Option<int>("--sale-fit-seconds") { Description = "Time limit of each SALE weight fit (MILP).", DefaultValueFactory = _ => 30 };
+        var saleVariants = new Option<string?>("--sale-variants") { Description = "Comma-separated subset of: " + string.Join(", ", SaleVariant.All.Select(v => v.Name)) + " (default: all)." };
+        var redis = new Option<string?>("--redis") { Description = "Redis for the SALE rows' memory service. Default: an embedded Redis-compatible server." };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new RoutingBenchSettings(
                 new FrontierSettings
@@ -61,6 +68,18 @@ public static class RoutingBenchCommand
                 problems.Add($"--plot must name a .png file, not '{plotPath}'");
             }
 
+            var saleSettings = parse.GetValue(sale)
+                ? new SaleBenchSettings(settings.Frontier.Seed, parse.GetValue(saleTasks), parse.GetValue(saleTrain), TimeSpan.FromSeconds(parse.GetValue(saleFit)), parse.GetValue(redis), ParseList(parse.GetValue(saleVariants)))
+                : null;
+            if (saleSettings is not null)
+            {
+                problems.AddRange(saleSettings.Validate());
+                if (settings.Frontier.Pool != Simulation.Agents.AgentPool.SalePoolName)
+                {
+                    problems.Add("--sale needs --pool sale");
+                }
+            }
+
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)
@@ -68,7 +87,7 @@ public static class RoutingBenchCommand
                     Console.Error.WriteLine(problem);
                 }
 
-                return Task.FromResult(2);
+                return 2;
             }
 
             var report = Run(settings, showProgress: true, cancellationToken);
@@ -79,12 +98,23 @@ public static class RoutingBenchCommand
                 Console.Error.WriteLine($"wrote {plotPath}");
             }
 
+            SaleBenchReport? saleReport = null;
+            if (saleSettings is not null)
+            {
+                saleReport = await RunSaleAsync(saleSettings, cancellationToken);
+                SaleBenchOutput.Print(saleReport);
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(ToJson(report));
+                if (saleReport is not null)
+                {
+                    Console.WriteLine(SaleBenchOutput.ToJson(saleReport));
+                }
             }
 
-            return Task.FromResult(report.TotalOverruns == 0 || !settings.Frontier.Constrained ? 0 : 1);
+            return report.TotalOverruns == 0 || !settings.Frontier.Constrained ? 0 : 1;
         });
         return command;
     }
@@ -112,6 +142,22 @@ public static class RoutingBenchCommand
             var bar = context.AddTask($"simulated episodes ({strategies.Count} strategies)", maxValue: 1);
             report = evaluator.Run(settings.Frontier, strategies, (done, all) => bar.Value = (double)done / all, cancellationToken);
             bar.Value = 1;
+        });
+        return report!;
+    }
+
+    /// <summary>Runs the SALE rows with a progress bar per phase and variant on standard error.</summary>
+    public static async Task<SaleBenchReport> RunSaleAsync(SaleBenchSettings settings, CancellationToken cancellationToken)
+    {
+        SaleBenchReport? report = null;
+        await StandardErrorProgress.Create().StartAsync(async context =>
+        {
+            var bars = new System.Collections.Concurrent.ConcurrentDictionary<string, ProgressTask>();
+            report = await SaleBench.RunAsync(SimulatorModel.Default, settings, (phase, done, all) =>
+            {
+                var bar = bars.GetOrAdd(phase, p => context.AddTask("SALE " + p, maxValue: all));
+                bar.Value = done;
+            }, cancellationToken);
         });
         return report!;
     }

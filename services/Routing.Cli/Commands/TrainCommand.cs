@@ -3,12 +3,13 @@ using Routing.Cli.Training;
 
 namespace Routing.Cli.Commands;
 
-/// <summary><c>routing train …</c>: train routers and policies from data (results are written as model directories or files).</summary>
+/// <summary><c>routing train …</c>: fit the routers, policies and weights the services load (versioned files).</summary>
 public static class TrainCommand
 {
-    public static Command Create() => new("train", "Train routers and policies from data.")
+    public static Command Create() => new("train", "Train routers, policies and auction weights from data (results are versioned model directories or files).")
     {
         TrainPolicyCommand.Create(),
         TrainOutcomesCommand.Create(),
+        TrainSaleWeightsCommand.Create(),
     };
 }

@@ -107,8 +107,14 @@ public sealed class FrontierEvaluator
             settings.BudgetMicros, settings.LargeCallCap, frontiers);
     }
 
-    private static StrategyFrontier Summarise(string name, EpisodeResult[] results, FrontierSettings settings, long? largeTotalCost)
+    /// <summary>
+    /// Tallies one strategy's episodes, given in cell-major order (<see cref="FrontierSettings.TasksPerCell"/> per
+    /// cell), overall, per domain, per bin and per cell; <paramref name="largeTotalCost"/> gives the cost ratio.
+    /// </summary>
+    public static StrategyFrontier Summarise(string name, EpisodeResult[] results, FrontierSettings settings, long? largeTotalCost)
     {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(settings);
         var n = settings.TasksPerCell;
         var cells = new List<FrontierCell>(TaskSpace.DomainCount * TaskSpace.BinCount);
         var domains = new List<FrontierCell>(TaskSpace.DomainCount);

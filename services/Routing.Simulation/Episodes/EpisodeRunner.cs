@@ -34,9 +34,10 @@ public sealed class EpisodeRunner
     /// <summary>
     /// Runs the task once. <paramref name="attempt"/> selects an independent replay of the same task
     /// (boundary policies run each task K times). When <paramref name="trace"/> is given, every step's
-    /// observation is appended to it (reuse the list to avoid allocations).
+    /// observation is appended to it (reuse the list to avoid allocations). <paramref name="skillBonus"/> (logits)
+    /// raises every step's odds: the effect of following a refined SALE plan (<see cref="Sale.SaleResponder.PlanBonus"/>).
     /// </summary>
-    public EpisodeResult Run(in SimTask task, IStepRouter router, int attempt = 0, List<StepObservation>? trace = null)
+    public EpisodeResult Run(in SimTask task, IStepRouter router, int attempt = 0, List<StepObservation>? trace = null, double skillBonus = 0)
     {
         ArgumentNullException.ThrowIfNull(router);
         var dyn = _model.Dynamics;
@@ -78,7 +79,7 @@ public sealed class EpisodeRunner
             }
 
             // Hidden outcome of the step.
-            var logit = agent.Skill(task.Domain, task.Bin) - task.HiddenDifficulty - (dyn.DerailPenalty * depth);
+            var logit = agent.Skill(task.Domain, task.Bin) + skillBonus - task.HiddenDifficulty - (dyn.DerailPenalty * depth);
             var good = outcomeRng.NextDouble() < 1.0 / (1.0 + Math.Exp(-logit));
             var silent = outcomeRng.NextDouble() < dyn.SilentFailureShare;
             var visibleError = false;

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Routing.Sale.Jury;
+
+/// <summary>
+/// A juror's answer parsed strictly: one line "Plan N: S" per plan, S an integer 0..5 (optionally written
+/// "S/5"). A plan whose line is unparseable, out of range or given twice with different scores is invalid;
+/// a plan with no line is missing. Neither is ever guessed.
+/// </summary>
+public sealed partial class JuryAnswer
+{
+    private JuryAnswer(int?[] scores, int invalid, int missing)
+    {
+        Scores = scores;
+        Invalid = invalid;
+        Missing = missing;
+    }
+
+    /// <summary>Per plan (0-based), the score or null.</summary>
+    public IReadOnlyList<int?> Scores { get; }
+
+    public int Invalid { get; }
+
+    public int Missing { get; }
+
+    public static JuryAnswer Parse(string? answer, int planCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(planCount);
+        var scores = new int?[planCount];
+        var invalid = new bool[planCount];
+        foreach (var raw in (answer ?? "").Split('\n'))
+        {
+            var line = PlanLine().Match(raw);
+            if (!line.Success || !int.TryParse(line.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || number > planCount)
+            {
+                continue;
+            }
+
+            var i = number - 1;
+            var score = Score().Match(line.Groups[2].Value);
+            if (!score.Success || !int.TryParse(score.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 5)
+            {
+                invalid[i] = true;
+                continue;
+            }
+
+            if (scores[i] is { } previous && previous != value)
+            {
+                invalid[i] = true;
+            }
+
+            scores[i] = value;
+        }
+
+        int invalidCount = 0, missing = 0;
+        for (var i = 0; i < planCount; i++)
+        {
+            if (invalid[i])
+            {
+                scores[i] = null;
+                invalidCount++;
+            }
+            else if (scores[i] is null)
+            {
+                missing++;
+            }
+        }
+
+        return new JuryAnswer(scores, invalidCount, missing);
+    }
+
+    /// <summary>A line naming a plan: "Plan 2: …", "plan #2 - …", "**Plan 2**: …".</summary>
+    [GeneratedRegex(@"^\W*plan\s*#?\s*(\d+)\W*?[:=\-–]\s*(.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PlanLine();
+
+    /// <summary>The score: a lone integer, optionally "/5", optional closing punctuation.</summary>
+    [GeneratedRegex(@"^\**\s*(\d+)\s*(?:/\s*5)?\s*\**\s*\.?\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Score();
+}

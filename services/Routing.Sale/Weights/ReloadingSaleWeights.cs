@@ -1,0 +1,99 @@
+using Routing.Sale.Scoring;
+
+namespace Routing.Sale.Weights;
+
+/// <summary>Where an auction gets its weights at the moment it scores.</summary>
+public interface ISaleWeightsSource
+{
+    SaleWeights Current { get; }
+}
+
+/// <summary>Fixed weights (tests, benchmarks, a pool without a trained file).</summary>
+public sealed class FixedSaleWeights(SaleWeights weights) : ISaleWeightsSource
+{
+    public SaleWeights Current { get; } = weights;
+}
+
+/// <summary>
+/// The weights file, reloaded when it changes (a ConfigMap update, a new training run). A file that fails to
+/// parse or validate keeps the last good weights and is reported in <see cref="LastError"/>; the first load
+/// must succeed. A watcher notices changes quickly; a poll of the write time catches what watchers miss on
+/// mounted volumes (ConfigMaps swap a symlink).
+/// </summary>
+public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
+{
+    private readonly string _path;
+    private readonly FileSystemWatcher? _watcher;
+    private readonly Timer _poll;
+    private readonly Lock _gate = new();
+    private SaleWeights _current;
+    private DateTime _stamp;
+
+    public ReloadingSaleWeights(string path, TimeSpan? pollInterval = null)
+    {
+        _path = Path.GetFullPath(path);
+        _current = SaleWeightsFile.Read(_path).ToWeights();
+        _stamp = File.GetLastWriteTimeUtc(_path);
+        var directory = Path.GetDirectoryName(_path)!;
+        try
+        {
+            _watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = true };
+            _watcher.Changed += (_, _) => Reload();
+            _watcher.Created += (_, _) => Reload();
+            _watcher.Renamed += (_, _) => Reload();
+        }
+        catch (IOException)
+        {
+            _watcher = null;
+        }
+
+        var interval = pollInterval ?? TimeSpan.FromSeconds(10);
+        _poll = new Timer(_ => Reload(), null, interval, interval);
+    }
+
+    public SaleWeights Current => Volatile.Read(ref _current);
+
+    /// <summary>Why the last change to the file was not applied; null after a good load.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Raised after new weights were applied.</summary>
+    public event Action<SaleWeights>? Reloaded;
+
+    /// <summary>Reloads now if the file changed since the last load (also what the watcher and the poll call).</summary>
+    public void Reload()
+    {
+        SaleWeights? applied = null;
+        lock (_gate)
+        {
+            try
+            {
+                var stamp = File.GetLastWriteTimeUtc(_path);
+                if (stamp == _stamp)
+                {
+                    return;
+                }
+
+                var weights = SaleWeightsFile.Read(_path).ToWeights();
+                _stamp = stamp;
+                Volatile.Write(ref _current, weights);
+                LastError = null;
+                applied = weights;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
+            {
+                LastError = $"{_path}: {e.Message}";
+            }
+        }
+
+        if (applied is not null)
+        {
+            Reloaded?.Invoke(applied);
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _poll.Dispose();
+    }
+}
