@@ -40,8 +40,7 @@ public static class ChatResponseWriter
         json.WriteEndObject();
         if (request.Logprobs)
         {
-            var tokens = CompletionText.Tokenize(step.Content);
-            WriteLogprobs(json, CompletionText.Logprobs(tokens, step.Observation.Confidence, LogprobSeed(seed, step), request.TopLogprobs));
+            WriteLogprobs(json, Logprobs(step, seed, request.TopLogprobs));
         }
         else
         {
@@ -66,7 +65,7 @@ public static class ChatResponseWriter
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(step);
         var tokens = CompletionText.Tokenize(step.Content);
-        var logprobs = request.Logprobs ? CompletionText.Logprobs(tokens, step.Observation.Confidence, LogprobSeed(seed, step), request.TopLogprobs) : null;
+        var logprobs = request.Logprobs ? Logprobs(step, seed, request.TopLogprobs) : null;
         var chunks = new List<string>(tokens.Count + 3)
         {
             Chunk(request, step, seed, created, json =>
@@ -170,7 +169,19 @@ public static class ChatResponseWriter
         json.WriteEndObject();
     }
 
-    private static string FinishReason(SimulatedStep step) => step.Truncated ? "length" : "stop";
+    /// <summary>A step's <c>finish_reason</c>: <c>length</c> when the output reached the agent's cap.</summary>
+    public static string FinishReason(SimulatedStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return step.Truncated ? "length" : "stop";
+    }
+
+    /// <summary>A step's per-token log-probabilities, one per token of <see cref="CompletionText.Tokenize"/>, with <paramref name="top"/> alternatives each.</summary>
+    public static List<TokenLogprob> Logprobs(SimulatedStep step, ulong seed, int top)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return CompletionText.Logprobs(CompletionText.Tokenize(step.Content), step.Observation.Confidence, LogprobSeed(seed, step), top);
+    }
 
     private static string Chunk(ChatRequest request, SimulatedStep step, ulong seed, long created, Action<Utf8JsonWriter> choice, bool last = false) => Write(json =>
     {
@@ -278,7 +289,7 @@ public static class ChatResponseWriter
     private static void WriteToken(Utf8JsonWriter json, string token, double logprob)
     {
         json.WriteString("token", token);
-        json.WriteNumber("logprob", Math.Round(logprob, 6));
+        json.WriteNumber("logprob", CompletionText.WireLogprob(logprob));
         json.WriteStartArray("bytes");
         foreach (var b in Encoding.UTF8.GetBytes(token))
         {

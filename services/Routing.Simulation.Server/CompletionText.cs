@@ -84,6 +84,9 @@ public static class CompletionText
         return result;
     }
 
+    /// <summary>A log-probability as the server writes it (6 decimals), so in-process callers see the same figures as HTTP ones.</summary>
+    public static double WireLogprob(double logprob) => Math.Round(logprob, 6);
+
     /// <summary>Mixes values into one seed (SplitMix64 finaliser), for per-step streams.</summary>
     public static ulong Mix(ulong a, ulong b)
     {

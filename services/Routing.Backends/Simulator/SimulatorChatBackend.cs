@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using Routing.Simulation.Server;
+using SimTokenLogprob = Routing.Simulation.Server.TokenLogprob;
+
+namespace Routing.Backends.Simulator;
+
+/// <summary>
+/// The agent simulator called in-process (endpoint <c>sim:</c>), for benchmarks and <c>routing up</c>: the same
+/// <see cref="SimulatedBackend"/> and the same answer-building code as <c>routing sim serve</c>, so a task gets the
+/// same content, usage, finish reason and log-probabilities here as over HTTP for the same seed. The task id
+/// (<see cref="ChatCall.TaskId"/>) names the simulated task (<see cref="SimTaskId"/>); the model names the agent.
+/// </summary>
+public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBackend
+{
+    /// <summary>The endpoint of agents served in-process by the simulator.</summary>
+    public static readonly Uri Endpoint = new("sim:");
+
+    /// <summary>True when an agent's endpoint is the in-process simulator.</summary>
+    public static bool IsSimulator(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.IsAbsoluteUri && endpoint.Scheme == Endpoint.Scheme;
+    }
+
+    public Task<ChatResult> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        cancellationToken.ThrowIfCancellationRequested();
+        var step = Step(call);
+        var logprobs = call.Logprobs ? ChatResponseWriter.Logprobs(step, simulator.Seed, call.TopLogprobs).ConvertAll(Convert) : null;
+        return Task.FromResult(new ChatResult(step.Content, ChatResponseWriter.FinishReason(step), Usage(step), logprobs, null, step.Agent.Name));
+    }
+
+    public async IAsyncEnumerable<ChatChunk> StreamAsync(ChatCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        cancellationToken.ThrowIfCancellationRequested();
+        var step = Step(call);
+        var tokens = CompletionText.Tokenize(step.Content);
+        var logprobs = call.Logprobs ? ChatResponseWriter.Logprobs(step, simulator.Seed, call.TopLogprobs) : null;
+
+        // One chunk per token, as the server streams them; then finish reason and usage.
+        for (var t = 0; t < tokens.Count; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new ChatChunk(tokens[t], logprobs is null ? null : [Convert(logprobs[t])], null, null);
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return new ChatChunk("", null, ChatResponseWriter.FinishReason(step), Usage(step));
+    }
+
+    private SimulatedStep Step(ChatCall call)
+    {
+        if (call.TaskId is null)
+        {
+            throw new BackendException(BackendFailure.Rejected, "The simulator needs the call's task id (a simulated task such as 'coding-3-17') to know which episode to advance.", mayHaveBeenBilled: false);
+        }
+
+        if (!SimTaskId.TryParse(call.TaskId, out var id, out var reason))
+        {
+            throw new BackendException(BackendFailure.Rejected, $"Invalid simulator task id '{call.TaskId}': {reason}.", mayHaveBeenBilled: false);
+        }
+
+        var agent = simulator.AgentIndex(call.Model);
+        if (agent < 0)
+        {
+            throw new BackendException(BackendFailure.Rejected, $"The simulator serves no model '{call.Model}'; it serves {string.Join(", ", Enumerable.Range(0, simulator.Pool.Count).Select(i => simulator.Pool[i].Name))}.", mayHaveBeenBilled: false);
+        }
+
+        try
+        {
+            return simulator.Step(id, agent);
+        }
+        catch (OpenAiError e)
+        {
+            // 429: the simulator holds too many episodes (capacity, like an overloaded server); 409: the episode ended.
+            throw new BackendException(e.Status == 429 ? BackendFailure.Unavailable : BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e);
+        }
+    }
+
+    private static ChatUsage Usage(SimulatedStep step) => new(step.Observation.InputTokens, step.Observation.OutputTokens);
+
+    private static TokenLogprob Convert(SimTokenLogprob logprob) => new(
+        logprob.Token,
+        CompletionText.WireLogprob(logprob.Logprob),
+        [.. logprob.Top.Select(static t => new TopLogprob(t.Token, CompletionText.WireLogprob(t.Logprob)))]);
+}
