@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Routing.Backends.Pool;
 using Routing.Executor.Episodes;
 using Routing.Executor.Grpc;
 using Routing.Executor.Http;
@@ -22,13 +23,14 @@ public static class ExecutorServiceHost
     public const int DefaultHttpPort = 8104;
     public const int DefaultMetricsPort = 9104;
 
-    /// <param name="configure">Runs first: adds configuration, or services such as the agent pool (required).</param>
+    /// <param name="configure">Runs first: adds configuration or services (a registered <c>IAgentPool</c> replaces the configured one).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
         var http = AddHttpListener(builder);
+        builder.Services.AddAgentPool(builder.Configuration);
         builder.Services.AddExecutor();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the executor's Redis (task state, step replays) is unreachable; nothing was spent, retry with the same idempotency_key",

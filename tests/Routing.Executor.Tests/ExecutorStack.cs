@@ -4,8 +4,6 @@ using System.Net.Http.Headers;
 using Grpc.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Routing.Backends;
-using Routing.Backends.OpenAi;
 using Routing.Budget;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Executor.V1;
@@ -26,11 +24,16 @@ public sealed class ExecutorStack : IAsyncDisposable
     public const string AcmeKey = "sk-acme-test";
     public const string GlobexKey = "sk-globex-test";
 
-    /// <summary>$1 / $2 per million tokens in / out.</summary>
-    public static readonly AgentDefinition Small = new("small", new Uri("http://placeholder/v1"), "small-model", 1_000_000, 2_000_000, 0, 512, null);
-
-    /// <summary>$10 / $30 per million tokens in / out.</summary>
-    public static readonly AgentDefinition Large = new("large", new Uri("http://placeholder/v1"), "large-model", 10_000_000, 30_000_000, 1, 512, null);
+    /// <summary>
+    /// The pool file: "small" at $1 / $2 and "large" at $10 / $30 per million tokens in / out, both served by the
+    /// scripted server under the models "small-model" and "large-model", at most 512 output tokens each.
+    /// </summary>
+    public static string AgentsJson(Uri endpoint) => $$"""
+        {"agents":[
+          {"name":"small","endpoint":"{{endpoint}}","model":"small-model","priceInMicrosPerMTok":1000000,"priceOutMicrosPerMTok":2000000,"tier":0,"maxOutputTokens":512},
+          {"name":"large","endpoint":"{{endpoint}}","model":"large-model","priceInMicrosPerMTok":10000000,"priceOutMicrosPerMTok":30000000,"tier":1,"maxOutputTokens":512}
+        ]}
+        """;
 
     private readonly LoopbackService? _budget;
     private readonly LoopbackService? _policy;
@@ -87,13 +90,10 @@ public sealed class ExecutorStack : IAsyncDisposable
             ["Routing:Backends:Timeout"] = "00:00:05",
             ["Routing:Backends:RetryBaseDelay"] = "00:00:00.010",
         }, settings);
-        var agents = new[] { Small with { Endpoint = backend.BaseAddress }, Large with { Endpoint = backend.BaseAddress } };
-        var app = ExecutorServiceHost.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(configuration);
-            builder.Services.AddOpenAiBackendHttp();
-            builder.Services.AddSingleton<IAgentPool>(sp => new ScriptedAgentPool(agents, sp));
-        });
+        var agentsFile = Path.ChangeExtension(tenantsFile, ".agents.json");
+        await File.WriteAllTextAsync(agentsFile, AgentsJson(backend.BaseAddress));
+        configuration["Routing:AgentPool:File"] = agentsFile;
+        var app = ExecutorServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
         var executor = await LoopbackService.StartAsync(app);
         return new ExecutorStack(backend, budget, policy, executor, tenantsFile, keyPrefix);
     }
@@ -153,6 +153,7 @@ public sealed class ExecutorStack : IAsyncDisposable
         }
         await Backend.DisposeAsync();
         File.Delete(_tenantsFile);
+        File.Delete(Path.ChangeExtension(_tenantsFile, ".agents.json"));
     }
 
     private static async Task<LoopbackService> StartBudgetAsync()
