@@ -61,6 +61,14 @@ public sealed class ExecutorOptions
     [Range(1, 100_000_000)]
     public int EpisodeLogMaxEntries { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// Input tokens every reservation assumes at least. 0 in production, where the bound from the messages holds;
+    /// the simulator counts its own simulated context instead of the messages it is sent, so <c>routing up</c>
+    /// raises this to cover simulated contexts.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int InputTokenFloor { get; set; }
+
     /// <summary>Commit attempts after a successful backend call before the spend is parked for the background retrier.</summary>
     [Range(1, 20)]
     public int CommitAttempts { get; set; } = 3;

@@ -158,7 +158,7 @@ public sealed class StepPipeline
         }
 
         var toolsJson = command.Tools?.GetRawText();
-        var inputTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
+        var inputTokens = Math.Max(_options.InputTokenFloor, StepCosts.InputTokenBound(command.Messages, toolsJson));
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages[^1].Content;
         var features = new float[FeatureSchemaV1.Width];
         FeatureSchemaV1.Extract(state!.ToStepState(inputTokens, signals.SelfConfidence), state.TaskText, observation, features);
