@@ -6,5 +6,6 @@ var root = new RootCommand("routing: budget-aware model routing for LLM agents")
     UpCommand.Create(),
     BenchCommand.Create(),
     SimCommand.Create(),
+    ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -158,10 +158,12 @@ public sealed class StepPipeline
         }
 
         var toolsJson = command.Tools?.GetRawText();
-        var inputTokens = Math.Max(_options.InputTokenFloor, StepCosts.InputTokenBound(command.Messages, toolsJson));
+        var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
+        var inputTokens = Math.Max(_options.InputTokenFloor, messageTokens);
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages[^1].Content;
         var features = new float[FeatureSchemaV1.Width];
-        FeatureSchemaV1.Extract(state!.ToStepState(inputTokens, signals.SelfConfidence), state.TaskText, observation, features);
+        // The features see the context the caller sent; the floor only widens the reservation.
+        FeatureSchemaV1.Extract(state!.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
 
         var (agent, decision) = pinned is not null
             ? (pinned, Decision(pinned, RoutingReason.Pinned))
