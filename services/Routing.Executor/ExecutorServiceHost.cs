@@ -58,6 +58,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<EpisodeLog>();
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
+        services.AddSingleton<SimulatedEpisodeRunner>();
         return services;
     }
 

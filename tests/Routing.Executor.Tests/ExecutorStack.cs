@@ -92,7 +92,10 @@ public sealed class ExecutorStack : IAsyncDisposable
         }, settings);
         var agentsFile = Path.ChangeExtension(tenantsFile, ".agents.json");
         await File.WriteAllTextAsync(agentsFile, AgentsJson(backend.BaseAddress));
-        configuration["Routing:AgentPool:File"] = agentsFile;
+        if (!configuration.ContainsKey("Routing:AgentPool:UseSimulator"))
+        {
+            configuration["Routing:AgentPool:File"] = agentsFile;
+        }
         var app = ExecutorServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
         var executor = await LoopbackService.StartAsync(app);
         return new ExecutorStack(backend, budget, policy, executor, tenantsFile, keyPrefix);

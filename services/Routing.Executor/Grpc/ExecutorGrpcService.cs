@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Episodes;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
@@ -7,7 +8,7 @@ using Routing.Executor.Tenancy;
 namespace Routing.Executor.Grpc;
 
 /// <summary>The gRPC face of the executor: authentication, request mapping, failures as status codes.</summary>
-public sealed class ExecutorGrpcService(TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks)
+public sealed class ExecutorGrpcService(TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks, SimulatedEpisodeRunner episodes)
     : ExecutorService.ExecutorServiceBase
 {
     public override Task<TaskInfo> OpenTask(OpenTaskRequest request, ServerCallContext context) =>
@@ -24,6 +25,16 @@ public sealed class ExecutorGrpcService(TenantAuthenticator authenticator, StepP
 
     public override Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context) =>
         Guard(context, _ => Task.FromResult(AgentListing.Of(pipeline.Catalog)));
+
+    public override Task RunTask(RunTaskRequest request, IServerStreamWriter<RunTaskEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Guard(context, async tenant =>
+        {
+            await episodes.RunAsync(tenant, request, e => responseStream.WriteAsync(e, context.CancellationToken), context.CancellationToken);
+            return true;
+        });
+    }
 
     private async Task<T> Guard<T>(ServerCallContext context, Func<string, Task<T>> action)
     {
