@@ -12,11 +12,7 @@ public static class ChatCompletionWriter
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(step);
-        json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("object", "chat.completion");
-        json.WriteNumber("created", created);
-        json.WriteString("model", step.Decision.Model);
+        WriteHeader(json, id, "chat.completion", created, step.Decision.Model);
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", 0);
@@ -29,26 +25,7 @@ public static class ChatCompletionWriter
             json.WriteRawValue(step.ToolCallsJson);
         }
         json.WriteEndObject();
-        if (step.Logprobs.Count > 0)
-        {
-            json.WriteStartObject("logprobs");
-            json.WriteStartArray("content");
-            foreach (var token in step.Logprobs)
-            {
-                json.WriteStartObject();
-                json.WriteString("token", token.Token);
-                json.WriteNumber("logprob", token.Logprob);
-                json.WriteStartArray("top_logprobs");
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        else
-        {
-            json.WriteNull("logprobs");
-        }
+        WriteLogprobs(json, step.Logprobs.Select(t => (t.Token, t.Logprob)).ToList());
         json.WriteString("finish_reason", step.FinishReason);
         json.WriteEndObject();
         json.WriteEndArray();
@@ -62,11 +39,7 @@ public static class ChatCompletionWriter
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(chunk);
-        json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("object", "chat.completion.chunk");
-        json.WriteNumber("created", created);
-        json.WriteString("model", model);
+        WriteHeader(json, id, "chat.completion.chunk", created, model);
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", 0);
@@ -85,22 +58,7 @@ public static class ChatCompletionWriter
             toolCalls.WriteTo(json);
         }
         json.WriteEndObject();
-        if (chunk.Logprobs is { Count: > 0 } logprobs)
-        {
-            json.WriteStartObject("logprobs");
-            json.WriteStartArray("content");
-            foreach (var token in logprobs)
-            {
-                json.WriteStartObject();
-                json.WriteString("token", token.Token);
-                json.WriteNumber("logprob", token.Logprob);
-                json.WriteStartArray("top_logprobs");
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
+        WriteLogprobs(json, chunk.Logprobs?.Select(t => (t.Token, t.Logprob)).ToList() ?? []);
         json.WriteString("finish_reason", chunk.FinishReason);
         json.WriteEndObject();
         json.WriteEndArray();
@@ -112,15 +70,43 @@ public static class ChatCompletionWriter
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(step);
-        json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("object", "chat.completion.chunk");
-        json.WriteNumber("created", created);
-        json.WriteString("model", step.Decision.Model);
+        WriteHeader(json, id, "chat.completion.chunk", created, step.Decision.Model);
         json.WriteStartArray("choices");
         json.WriteEndArray();
         WriteUsage(json, step.Usage.PromptTokens, step.Usage.CompletionTokens);
         WriteRouting(json, step);
+        json.WriteEndObject();
+    }
+
+    private static void WriteHeader(Utf8JsonWriter json, string id, string kind, long created, string model)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", kind);
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+    }
+
+    /// <summary>OpenAI's <c>logprobs</c> object, or null when there are none.</summary>
+    private static void WriteLogprobs(Utf8JsonWriter json, List<(string Token, double Logprob)> tokens)
+    {
+        if (tokens.Count == 0)
+        {
+            json.WriteNull("logprobs");
+            return;
+        }
+        json.WriteStartObject("logprobs");
+        json.WriteStartArray("content");
+        foreach (var (token, logprob) in tokens)
+        {
+            json.WriteStartObject();
+            json.WriteString("token", token);
+            json.WriteNumber("logprob", logprob);
+            json.WriteStartArray("top_logprobs");
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 
