@@ -59,6 +59,8 @@ public static class ExecutorServiceHost
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<SimulatedEpisodeRunner>();
+        services.AddSingleton<ParkedCommits>();
+        services.AddHostedService<ParkedCommitRetrier>();
         return services;
     }
 

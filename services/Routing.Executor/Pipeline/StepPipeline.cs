@@ -31,17 +31,20 @@ public sealed class StepPipeline
     private readonly ServiceClients _clients;
     private readonly TaskStore _tasks;
     private readonly EpisodeLog _episodes;
+    private readonly ParkedCommits _parked;
     private readonly ExecutorOptions _options;
     private readonly ILogger<StepPipeline> _logger;
     private AgentCatalog? _catalog;
 
-    public StepPipeline(IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
+    public StepPipeline(
+        IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, ParkedCommits parked, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _pool = pool;
         _clients = clients;
         _tasks = tasks;
         _episodes = episodes;
+        _parked = parked;
         _options = options.Value;
         _logger = logger;
     }
@@ -488,7 +491,7 @@ public sealed class StepPipeline
         }
     }
 
-    /// <summary>Commits with bounded retries; null when the budget service stayed unreachable (the spend is logged loudly).</summary>
+    /// <summary>Commits with bounded retries; null when the budget service stayed unreachable (the commit is then parked and retried in the background).</summary>
     private async Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros)
     {
         var request = new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros };
@@ -507,9 +510,17 @@ public sealed class StepPipeline
             catch (RpcException e)
             {
                 ExecutorMetrics.BudgetUnavailable.Inc();
-                ExecutorMetrics.ParkedCommits.Inc();
-                _logger.LogError("Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} failed after {Attempts} attempts ({Status}: {Detail}); the reservation covers it until its lease ends",
+                _logger.LogError("Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} failed after {Attempts} attempts ({Status}: {Detail}); parked for the background retrier",
                     actualMicros, step.TaskId, step.ReservationId, attempt, e.StatusCode, e.Status.Detail);
+                try
+                {
+                    await _parked.ParkAsync(request);
+                }
+                catch (StackExchange.Redis.RedisException redis)
+                {
+                    _logger.LogCritical(redis, "Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} could not be parked either; it is unledgered once the lease ends",
+                        actualMicros, step.TaskId, step.ReservationId);
+                }
                 return null;
             }
         }
