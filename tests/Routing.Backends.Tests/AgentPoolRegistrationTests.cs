@@ -12,6 +12,7 @@ using Routing.Testing;
 namespace Routing.Backends.Tests;
 
 /// <summary><c>AddAgentPool</c> end to end: the file at start, reload by polling (ConfigMap symlink swaps included), backends that answer.</summary>
+[Collection(PoolMetricsCollection.Name)]
 public sealed class AgentPoolRegistrationTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "routing-pool-" + Guid.NewGuid().ToString("N"));
@@ -108,6 +109,19 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Contains("Routing:AgentPool:File", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Routing:Backends:MaxRetries", "9")]
+    [InlineData("Routing:Backends:MaxTokensField", "max_output")]
+    [InlineData("Routing:AgentPool:ReloadPollSeconds", "0")]
+    public async Task BadSettingStopsStartUpNamingTheKey(string key, string value)
+    {
+        using var host = Host("", useSimulator: true, extra: new Dictionary<string, string?> { [key] = value });
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WithoutAFileTheSimulatorCanServeThePool()
     {
@@ -136,7 +150,7 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Equal(cheapest.Name, answer.BackendModel);
     }
 
-    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false)
+    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false, Dictionary<string, string?>? extra = null)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -146,6 +160,7 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
             ["Routing:AgentPool:ReloadPollSeconds"] = pollSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Routing:AgentPool:UseSimulator"] = useSimulator ? "true" : "false",
         });
+        builder.Configuration.AddInMemoryCollection(extra ?? []);
         builder.Services.AddAgentPool(builder.Configuration);
         return builder.Build();
     }

@@ -3,6 +3,7 @@ using Routing.Backends.Pool;
 
 namespace Routing.Backends.Tests;
 
+[Collection(PoolMetricsCollection.Name)]
 public sealed class ConfiguredAgentPoolTests
 {
     private readonly List<AgentDefinition> _built = [];

@@ -3,24 +3,13 @@ using Routing.Testing;
 
 namespace Routing.Backends.Tests;
 
-public sealed class CredentialTests : IAsyncLifetime
+public sealed class CredentialTests : ScriptedServerTest
 {
-    private readonly HttpBackendHarness _harness = new();
-    private ScriptedOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Fact]
     public async Task EnvironmentKeyIsSentAsBearerAndReReadOnEveryCall()
     {
         var variable = "ROUTING_TEST_KEY_" + Guid.NewGuid().ToString("N");
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress, credential: "env:" + variable));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress, credential: "env:" + variable));
         try
         {
             Environment.SetEnvironmentVariable(variable, "sk-first");
@@ -33,14 +22,14 @@ public sealed class CredentialTests : IAsyncLifetime
             Environment.SetEnvironmentVariable(variable, null);
         }
 
-        Assert.Equal(["Bearer sk-first", "Bearer sk-rotated"], _server.Requests.Select(r => r.Header("Authorization")));
+        Assert.Equal(["Bearer sk-first", "Bearer sk-rotated"], Server.Requests.Select(r => r.Header("Authorization")));
     }
 
     [Fact]
     public async Task FileKeyIsTrimmedAndARotatedFileIsUsedByTheNextCall()
     {
         var file = Path.Combine(Path.GetTempPath(), "routing-key-" + Guid.NewGuid().ToString("N"));
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress, credential: "file:" + file));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress, credential: "file:" + file));
         try
         {
             await File.WriteAllTextAsync(file, "sk-from-file\n");
@@ -53,20 +42,44 @@ public sealed class CredentialTests : IAsyncLifetime
             File.Delete(file);
         }
 
-        Assert.Equal(["Bearer sk-from-file", "Bearer sk-new"], _server.Requests.Select(r => r.Header("Authorization")));
+        Assert.Equal(["Bearer sk-from-file", "Bearer sk-new"], Server.Requests.Select(r => r.Header("Authorization")));
     }
 
     [Fact]
     public async Task MissingCredentialRejectsTheCallWithoutSendingItOrNamingTheKey()
     {
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress, credential: "env:ROUTING_TEST_UNSET_" + Guid.NewGuid().ToString("N")));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress, credential: "env:ROUTING_TEST_UNSET_" + Guid.NewGuid().ToString("N")));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
 
         Assert.Equal(BackendFailure.Rejected, failure.Failure);
         Assert.False(failure.MayHaveBeenBilled);
         Assert.Contains("env:ROUTING_TEST_UNSET_", failure.Message, StringComparison.Ordinal);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
+    }
+
+    [Fact]
+    public async Task TheKeyIsNeverLoggedNorPutInAFailure()
+    {
+        var variable = "ROUTING_TEST_KEY_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "sk-very-secret-0123");
+        try
+        {
+            Server.Enqueue(ScriptedReply.Error(401, "Incorrect API key provided."));
+            var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress, credential: "env:" + variable));
+
+            var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+
+            Assert.Equal(BackendFailure.Rejected, failure.Failure);
+            Assert.NotEmpty(Harness.Logs.Messages);
+            Assert.DoesNotContain(Harness.Logs.Messages, m => m.Contains("sk-very-secret", StringComparison.Ordinal));
+            Assert.DoesNotContain("sk-very-secret", failure.ToString(), StringComparison.Ordinal);
+            Assert.Equal("Bearer sk-very-secret-0123", Server.Requests[0].Header("Authorization"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 
     [Theory]

@@ -27,10 +27,13 @@ internal sealed class HttpBackendHarness : IDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(defaults).Build();
         _services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(logging => logging.ClearProviders())
+            .AddLogging(logging => logging.ClearProviders().AddProvider(Logs))
             .AddOpenAiBackendHttp()
             .BuildServiceProvider();
     }
+
+    /// <summary>Everything the backends logged.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public OpenAiBackendOptions Options => _services.GetRequiredService<IOptions<OpenAiBackendOptions>>().Value;
 
@@ -54,4 +57,29 @@ internal sealed class HttpBackendHarness : IDisposable
         _services.GetRequiredService<ILogger<OpenAiChatBackend>>());
 
     public void Dispose() => _services.Dispose();
+}
+
+/// <summary>Keeps every formatted log message, so a test can check what was (and was not) logged.</summary>
+internal sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyList<string> Messages => [.. _messages];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(_messages);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> messages) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            messages.Enqueue(formatter(state, exception) + " " + exception);
+    }
 }

@@ -3,24 +3,13 @@ using Routing.Testing;
 
 namespace Routing.Backends.Tests;
 
-public sealed class OpenAiCompletionTests : IAsyncLifetime
+public sealed class OpenAiCompletionTests : ScriptedServerTest
 {
-    private readonly HttpBackendHarness _harness = new();
-    private ScriptedOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Fact]
     public async Task CompletionReturnsContentUsageAndModelAsTheBackendReported()
     {
-        _server.Enqueue(new ScriptedReply { Content = "4", PromptTokens = 21, CompletionTokens = 1, Model = "served-name", FinishReason = "stop" });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(new ScriptedReply { Content = "4", PromptTokens = 21, CompletionTokens = 1, Model = "served-name", FinishReason = "stop" });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
 
@@ -35,12 +24,12 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
     [Fact]
     public async Task RequestCarriesModelMessagesCapTaskHeaderAndMetadata()
     {
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
         var call = HttpBackendHarness.Call() with { Temperature = 0.25, Metadata = new Dictionary<string, string> { ["tenant"] = "acme" } };
 
         await backend.CompleteAsync(call, CancellationToken.None);
 
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal("/v1/chat/completions", request.Path);
         Assert.Equal("task-1", request.Header("X-Routing-Task-Id"));
         Assert.Null(request.Header("Authorization"));
@@ -57,14 +46,27 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OutputCapCanUseMaxCompletionTokens()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?> { ["Routing:Backends:MaxTokensField"] = "max_completion_tokens" });
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+
+        await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
+
+        using var body = Server.Requests[0].Json();
+        Assert.Equal(64, body.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.False(body.RootElement.TryGetProperty("max_tokens", out _));
+    }
+
+    [Fact]
     public async Task LogprobsAreRequestedAndPassedThrough()
     {
-        _server.Enqueue(ScriptedReply.WithLogprobs([("Four", -0.05), (".", -1.5)], alternatives: 3));
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(ScriptedReply.WithLogprobs([("Four", -0.05), (".", -1.5)], alternatives: 3));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var result = await backend.CompleteAsync(HttpBackendHarness.Call() with { Logprobs = true, TopLogprobs = 2 }, CancellationToken.None);
 
-        using (var body = _server.Requests[0].Json())
+        using (var body = Server.Requests[0].Json())
         {
             Assert.True(body.RootElement.GetProperty("logprobs").GetBoolean());
             Assert.Equal(2, body.RootElement.GetProperty("top_logprobs").GetInt32());
@@ -81,10 +83,10 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
     public async Task ToolsGoOutAndToolCallsComeBackUntouched()
     {
         const string calls = """[{"id":"call_1","type":"function","function":{"name":"search","arguments":"{\"q\":\"x\"}"}}]""";
-        _server.Enqueue(new ScriptedReply { ToolCallsJson = calls, FinishReason = "tool_calls" });
+        Server.Enqueue(new ScriptedReply { ToolCallsJson = calls, FinishReason = "tool_calls" });
         using var tools = JsonDocument.Parse("""[{"type":"function","function":{"name":"search","parameters":{"type":"object"}}}]""");
         using var previous = JsonDocument.Parse(calls);
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
         var call = HttpBackendHarness.Call() with
         {
             Tools = tools.RootElement,
@@ -96,7 +98,7 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
         Assert.Equal("tool_calls", result.FinishReason);
         Assert.Equal("", result.Content);
         Assert.Equal("search", result.ToolCalls!.Value[0].GetProperty("function").GetProperty("name").GetString());
-        using var body = _server.Requests[0].Json();
+        using var body = Server.Requests[0].Json();
         var root = body.RootElement;
         Assert.Equal("search", root.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
         var assistant = root.GetProperty("messages")[1];
@@ -106,10 +108,25 @@ public sealed class OpenAiCompletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentCallsEachGetTheirOwnAnswer()
+    {
+        Server.Responder = request => new ScriptedReply { Content = "answer for " + request.Header("X-Routing-Task-Id"), Delay = TimeSpan.FromMilliseconds(20) };
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        var tasks = Enumerable.Range(0, 32).Select(i => "task-" + i).ToList();
+
+        var answers = await Task.WhenAll(tasks.Select(async (task, i) => i % 2 == 0
+            ? (await backend.CompleteAsync(HttpBackendHarness.Call() with { TaskId = task }, CancellationToken.None)).Content
+            : string.Concat(await backend.StreamAsync(HttpBackendHarness.Call() with { TaskId = task }, CancellationToken.None).Select(c => c.ContentDelta).ToListAsync())));
+
+        Assert.Equal(tasks.Select(t => "answer for " + t), answers);
+        Assert.Equal(32, Server.Requests.Count);
+    }
+
+    [Fact]
     public async Task CallerCancellationIsNotABackendFailure()
     {
-        _server.Enqueue(new ScriptedReply { Delay = TimeSpan.FromSeconds(5) });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(new ScriptedReply { Delay = TimeSpan.FromSeconds(5) });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), cancel.Token));

@@ -5,19 +5,8 @@ using Routing.Testing;
 namespace Routing.Backends.Tests;
 
 /// <summary>Every way an HTTP backend fails maps to one <see cref="BackendFailure"/>, retried only where nothing can have been billed.</summary>
-public sealed class OpenAiFailureTests : IAsyncLifetime
+public sealed class OpenAiFailureTests : ScriptedServerTest
 {
-    private readonly HttpBackendHarness _harness = new();
-    private ScriptedOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Theory]
     [InlineData("{not json")]
     [InlineData("[]")]
@@ -27,19 +16,17 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
     [InlineData("""{"error":{"message":"engine overloaded"}}""")]
     public async Task MalformedAnswerIsBadResponseAndBilled(string body)
     {
-        _server.Enqueue(ScriptedReply.Raw(body));
+        Server.Enqueue(ScriptedReply.Raw(body));
 
         var failure = await FailAsync();
 
-        Assert.Equal(BackendFailure.BadResponse, failure.Failure);
-        Assert.True(failure.MayHaveBeenBilled);
-        Assert.Single(_server.Requests);
+        AssertFailedOnce(failure, BackendFailure.BadResponse, billed: true);
     }
 
     [Fact]
     public async Task AnswerWithoutUsageIsBadResponseNotAGuess()
     {
-        _server.Enqueue(new ScriptedReply { OmitUsage = true });
+        Server.Enqueue(new ScriptedReply { OmitUsage = true });
 
         var failure = await FailAsync();
 
@@ -48,36 +35,23 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(400)]
-    [InlineData(401)]
-    [InlineData(404)]
-    [InlineData(422)]
-    public async Task ClientErrorIsRejectedWithTheBackendsMessageAndNotRetried(int status)
+    [InlineData(400, BackendFailure.Rejected, false)]
+    [InlineData(401, BackendFailure.Rejected, false)]
+    [InlineData(404, BackendFailure.Rejected, false)]
+    [InlineData(422, BackendFailure.Rejected, false)]
+    [InlineData(408, BackendFailure.Timeout, true)]
+    [InlineData(500, BackendFailure.Unavailable, true)]
+    [InlineData(502, BackendFailure.Unavailable, true)]
+    [InlineData(504, BackendFailure.Unavailable, true)]
+    public async Task ErrorStatusMapsToItsFailureWithTheBackendsMessageAndIsNotRetried(int status, BackendFailure expected, bool billed)
     {
-        _server.Enqueue(ScriptedReply.Error(status, "max_tokens is too large for this model"));
+        // 4xx: refused before any work. 5xx other than 503: the server may have failed after generating.
+        Server.Enqueue(ScriptedReply.Error(status, "max_tokens is too large for this model"));
 
         var failure = await FailAsync();
 
-        Assert.Equal(BackendFailure.Rejected, failure.Failure);
-        Assert.False(failure.MayHaveBeenBilled);
+        AssertFailedOnce(failure, expected, billed: billed);
         Assert.Contains("max_tokens is too large for this model", failure.Message, StringComparison.Ordinal);
-        Assert.Single(_server.Requests);
-    }
-
-    [Theory]
-    [InlineData(500)]
-    [InlineData(502)]
-    [InlineData(504)]
-    public async Task ServerErrorIsUnavailableMayBeBilledAndNotRetried(int status)
-    {
-        _server.Enqueue(ScriptedReply.Error(status, "engine crashed"));
-
-        var failure = await FailAsync();
-
-        Assert.Equal(BackendFailure.Unavailable, failure.Failure);
-        Assert.True(failure.MayHaveBeenBilled);
-        Assert.Contains("engine crashed", failure.Message, StringComparison.Ordinal);
-        Assert.Single(_server.Requests);
     }
 
     [Theory]
@@ -85,57 +59,53 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
     [InlineData(503)]
     public async Task OverloadAnsweredBeforeAnyWorkIsRetriedHonouringRetryAfter(int status)
     {
-        _server.Enqueue(ScriptedReply.Error(status, "slow down", retryAfter: "0"), new ScriptedReply { Content = "finally" });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(ScriptedReply.Error(status, "slow down", retryAfter: "0"), new ScriptedReply { Content = "finally" });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
 
         Assert.Equal("finally", result.Content);
-        Assert.Equal(2, _server.Requests.Count);
+        Assert.Equal(2, Server.Requests.Count);
     }
 
     [Fact]
     public async Task RetriesAreBoundedAndThenUnavailableUnbilled()
     {
-        _server.DefaultReply = ScriptedReply.Error(429, "rate limited");
+        Server.DefaultReply = ScriptedReply.Error(429, "rate limited");
 
         var failure = await FailAsync();
 
         Assert.Equal(BackendFailure.Unavailable, failure.Failure);
         Assert.False(failure.MayHaveBeenBilled);
-        Assert.Equal(_harness.Options.MaxRetries + 1, _server.Requests.Count);
+        Assert.Equal(Harness.Options.MaxRetries + 1, Server.Requests.Count);
     }
 
     [Fact]
     public async Task RetryAfterLongerThanAllowedFailsAtOnce()
     {
-        _server.Enqueue(ScriptedReply.Error(503, "come back in an hour", retryAfter: "3600"));
+        Server.Enqueue(ScriptedReply.Error(503, "come back in an hour", retryAfter: "3600"));
 
         var failure = await FailAsync();
 
-        Assert.Equal(BackendFailure.Unavailable, failure.Failure);
-        Assert.False(failure.MayHaveBeenBilled);
-        Assert.Single(_server.Requests);
+        AssertFailedOnce(failure, BackendFailure.Unavailable, billed: false);
     }
 
     [Fact]
     public async Task TimeoutMidGenerationIsBilledAndNeverRetried()
     {
         using var harness = new HttpBackendHarness(new Dictionary<string, string?> { ["Routing:Backends:Timeout"] = HttpBackendHarness.Seconds(0.3) });
-        _server.DefaultReply = new ScriptedReply { Delay = TimeSpan.FromSeconds(3) };
-        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.DefaultReply = new ScriptedReply { Delay = TimeSpan.FromSeconds(3) };
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
 
-        Assert.Equal(BackendFailure.Timeout, failure.Failure);
-        Assert.True(failure.MayHaveBeenBilled);
-        Assert.Single(_server.Requests);
+        AssertFailedOnce(failure, BackendFailure.Timeout, billed: true);
     }
 
     [Fact]
     public async Task ConnectionRefusedIsUnavailableAndUnbilled()
     {
-        var backend = _harness.Backend(HttpBackendHarness.Agent(new Uri($"http://127.0.0.1:{ClosedPort()}/v1")));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(new Uri($"http://127.0.0.1:{ClosedPort()}/v1")));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
 
@@ -152,8 +122,8 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
             ["Routing:Backends:BreakerFailureRatio"] = "0.5",
             ["Routing:Backends:BreakerBreakDuration"] = "00:01:00",
         });
-        _server.DefaultReply = ScriptedReply.Error(500, "down");
-        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.DefaultReply = ScriptedReply.Error(500, "down");
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
         for (var i = 0; i < 3; i++)
         {
             await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
@@ -164,12 +134,82 @@ public sealed class OpenAiFailureTests : IAsyncLifetime
         Assert.Equal(BackendFailure.Unavailable, failure.Failure);
         Assert.False(failure.MayHaveBeenBilled);
         Assert.Contains("circuit open", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(3, _server.Requests.Count);
+        Assert.Equal(3, Server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task OpenCircuitLetsATrialCallThroughAfterTheBreakAndClosesOnSuccess()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:BreakerMinimumThroughput"] = "2",
+            // Long enough that the call right after the failures still finds the circuit open on a loaded machine.
+            ["Routing:Backends:BreakerBreakDuration"] = HttpBackendHarness.Seconds(3),
+        });
+        Server.Enqueue(ScriptedReply.Error(500, "down"), ScriptedReply.Error(500, "down"));
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+        }
+
+        var open = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+        var recovered = await Eventually.ReturnsAsync(
+            () => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None), _ => true, TimeSpan.FromSeconds(10), "the circuit closing again");
+
+        Assert.Contains("circuit open", open.Message, StringComparison.Ordinal);
+        Assert.Equal("scripted answer", recovered.Content);
+        Assert.Equal(3, Server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task BackendThatLetsTheDeadlinePassOpensTheCircuit()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:Timeout"] = HttpBackendHarness.Seconds(0.2),
+            ["Routing:Backends:BreakerMinimumThroughput"] = "3",
+            ["Routing:Backends:BreakerBreakDuration"] = "00:01:00",
+        });
+        Server.DefaultReply = new ScriptedReply { Delay = TimeSpan.FromSeconds(3) };
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        for (var i = 0; i < 3; i++)
+        {
+            var timeout = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+            Assert.Equal(BackendFailure.Timeout, timeout.Failure);
+        }
+
+        var failure = await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
+
+        Assert.Contains("circuit open", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(3, Server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task CallersGivingUpDoNotOpenTheCircuit()
+    {
+        using var harness = new HttpBackendHarness(new Dictionary<string, string?>
+        {
+            ["Routing:Backends:BreakerMinimumThroughput"] = "3",
+            ["Routing:Backends:BreakerBreakDuration"] = "00:01:00",
+        });
+        Server.Enqueue(Enumerable.Repeat(new ScriptedReply { Delay = TimeSpan.FromSeconds(3) }, 3).ToArray());
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+        for (var i = 0; i < 3; i++)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), cancel.Token));
+        }
+
+        var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
+
+        Assert.Equal("scripted answer", result.Content);
+        Assert.Equal(4, Server.Requests.Count);
     }
 
     private Task<BackendException> FailAsync()
     {
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
         return Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None));
     }
 

@@ -2,24 +2,13 @@ using Routing.Testing;
 
 namespace Routing.Backends.Tests;
 
-public sealed class OpenAiStreamingTests : IAsyncLifetime
+public sealed class OpenAiStreamingTests : ScriptedServerTest
 {
-    private readonly HttpBackendHarness _harness = new();
-    private ScriptedOpenAiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _harness.Dispose();
-    }
-
     [Fact]
     public async Task StreamDeliversDeltasThenOneLastChunkWithFinishReasonAndUsage()
     {
-        _server.Enqueue(ScriptedReply.WithLogprobs([("Hel", -0.1), ("lo", -0.2), ("!", -0.3)]) with { PromptTokens = 30, FinishReason = "length" });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(ScriptedReply.WithLogprobs([("Hel", -0.1), ("lo", -0.2), ("!", -0.3)]) with { PromptTokens = 30, FinishReason = "length" });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var chunks = await backend.StreamAsync(HttpBackendHarness.Call() with { Logprobs = true, TopLogprobs = 1 }, CancellationToken.None).ToListAsync();
 
@@ -30,17 +19,17 @@ public sealed class OpenAiStreamingTests : IAsyncLifetime
         Assert.Equal("length", last.FinishReason);
         Assert.Equal(new ChatUsage(30, 3), last.Usage);
         Assert.Equal([-0.1, -0.2, -0.3], chunks.Where(c => c.Logprobs is not null).SelectMany(c => c.Logprobs!).Select(l => l.Logprob));
-        using var body = _server.Requests[0].Json();
+        using var body = Server.Requests[0].Json();
         Assert.True(body.RootElement.GetProperty("stream").GetBoolean());
         Assert.True(body.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
-        Assert.Equal("text/event-stream", _server.Requests[0].Header("Accept"));
+        Assert.Equal("text/event-stream", Server.Requests[0].Header("Accept"));
     }
 
     [Fact]
     public async Task StreamedToolCallDeltasArePassedThrough()
     {
-        _server.Enqueue(new ScriptedReply { Content = "", ToolCallsJson = """[{"index":0,"id":"call_9","type":"function","function":{"name":"run","arguments":""}}]""", FinishReason = "tool_calls" });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(new ScriptedReply { Content = "", ToolCallsJson = """[{"index":0,"id":"call_9","type":"function","function":{"name":"run","arguments":""}}]""", FinishReason = "tool_calls" });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var chunks = await backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync();
 
@@ -52,8 +41,8 @@ public sealed class OpenAiStreamingTests : IAsyncLifetime
     [Fact]
     public async Task StreamWithoutUsageFailsAsBadResponseInsteadOfGuessing()
     {
-        _server.Enqueue(new ScriptedReply { Content = "text", OmitUsage = true });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(new ScriptedReply { Content = "text", OmitUsage = true });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
 
@@ -65,35 +54,43 @@ public sealed class OpenAiStreamingTests : IAsyncLifetime
     [Fact]
     public async Task StreamCutBeforeDoneIsUnavailableBilledAndNotRetried()
     {
-        _server.Enqueue(new ScriptedReply { Content = "partial", CutStreamBeforeDone = true, OmitUsage = true });
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(new ScriptedReply { Content = "partial", CutStreamBeforeDone = true, OmitUsage = true });
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
 
-        Assert.Equal(BackendFailure.Unavailable, failure.Failure);
-        Assert.True(failure.MayHaveBeenBilled);
-        Assert.Single(_server.Requests);
+        AssertFailedOnce(failure, BackendFailure.Unavailable, billed: true);
     }
 
     [Fact]
     public async Task StreamThatStallsPastTheDeadlineTimesOutWithoutRetry()
     {
         using var harness = new HttpBackendHarness(new Dictionary<string, string?> { ["Routing:Backends:Timeout"] = HttpBackendHarness.Seconds(0.5) });
-        _server.Enqueue(ScriptedReply.WithLogprobs([("a", -1), ("b", -1), ("c", -1)]) with { ChunkDelay = TimeSpan.FromSeconds(2) });
-        var backend = harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(ScriptedReply.WithLogprobs([("a", -1), ("b", -1), ("c", -1)]) with { ChunkDelay = TimeSpan.FromSeconds(2) });
+        var backend = harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
 
-        Assert.Equal(BackendFailure.Timeout, failure.Failure);
-        Assert.True(failure.MayHaveBeenBilled);
-        Assert.Single(_server.Requests);
+        AssertFailedOnce(failure, BackendFailure.Timeout, billed: true);
+    }
+
+    [Fact]
+    public async Task ServerThatIgnoresStreamingIsBadResponse()
+    {
+        Server.Enqueue(ScriptedReply.Raw("""{"id":"x","choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"""));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
+
+        var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
+
+        AssertFailedOnce(failure, BackendFailure.BadResponse, billed: true);
+        Assert.Contains("application/json", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task GarbageInTheStreamIsBadResponse()
     {
-        _server.Enqueue(ScriptedReply.Raw("data: {\"choices\": [ nonsense\n\ndata: [DONE]\n\n"));
-        var backend = _harness.Backend(HttpBackendHarness.Agent(_server.BaseAddress));
+        Server.Enqueue(ScriptedReply.Raw("data: {\"choices\": [ nonsense\n\ndata: [DONE]\n\n", contentType: "text/event-stream"));
+        var backend = Harness.Backend(HttpBackendHarness.Agent(Server.BaseAddress));
 
         var failure = await Assert.ThrowsAsync<BackendException>(() => backend.StreamAsync(HttpBackendHarness.Call(), CancellationToken.None).ToListAsync().AsTask());
 

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Routing.Backends.OpenAi;
+using Routing.Backends.Pool;
 using Routing.Backends.Simulator;
 using Routing.Simulation;
 using Routing.Simulation.Server;
@@ -103,6 +107,30 @@ public sealed class SimulatorBackendTests : IAsyncLifetime
         Assert.Equal(completed.Usage, streamed[^1].Usage);
         Assert.Equal(completed.FinishReason, streamed[^1].FinishReason);
         Assert.Equal(completed.Logprobs!.Select(l => l.Logprob), streamed.Where(c => c.Logprobs is not null).SelectMany(c => c.Logprobs!).Select(l => l.Logprob));
+    }
+
+    [Fact]
+    public async Task PoolsOfTheSimulatorsAgentsInProcessAndOverHttpAnswerAlike()
+    {
+        var inProcess = SimulatorAgents.CreatePool(Seed);
+        using var services = new ServiceCollection()
+            .AddLogging()
+            .AddAgentPool(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Routing:AgentPool:File"] = "" }).Build())
+            .BuildServiceProvider();
+        var overHttp = services.GetRequiredService<ConfiguredAgentPool>();
+        Assert.Empty(overHttp.Apply(SimulatorAgents.Definitions(_server.Backend, new Uri(_server.Address, "v1")), "test"));
+
+        foreach (var (local, remote) in inProcess.Current.Agents.Zip(overHttp.Current.Agents))
+        {
+            var call = new ChatCall { Model = local.Model, Messages = [new ChatMessage("user", "go")], MaxTokens = local.MaxOutputTokens, TaskId = "coding-3-" + local.Tier };
+
+            var a = await inProcess.BackendFor(local).CompleteAsync(call, CancellationToken.None);
+            var b = await overHttp.BackendFor(remote).CompleteAsync(call, CancellationToken.None);
+
+            Assert.Equal((local.Name, local.PriceInMicrosPerMTok, local.PriceOutMicrosPerMTok, local.Tier), (remote.Name, remote.PriceInMicrosPerMTok, remote.PriceOutMicrosPerMTok, remote.Tier));
+            Assert.IsType<OpenAiChatBackend>(overHttp.BackendFor(remote));
+            Assert.Equal((a.Content, a.Usage, a.FinishReason), (b.Content, b.Usage, b.FinishReason));
+        }
     }
 
     [Theory]

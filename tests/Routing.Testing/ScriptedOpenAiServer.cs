@@ -110,7 +110,7 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
 
         if (reply.RawBody is { } raw)
         {
-            await WriteAsync(context, reply.Status, "application/json", raw);
+            await WriteAsync(context, reply.Status, reply.RawContentType, raw);
             return;
         }
 
@@ -381,12 +381,16 @@ public sealed record ScriptedReply
     /// <summary>Answer exactly this body with <see cref="Status"/> (garbage JSON, a wrong shape).</summary>
     public string? RawBody { get; init; }
 
+    /// <summary>Content type of <see cref="RawBody"/>.</summary>
+    public string RawContentType { get; init; } = "application/json";
+
     internal string Text => Tokens is null ? Content : string.Concat(Tokens.Select(t => t.Text));
 
     public static ScriptedReply Error(int status, string message, string? retryAfter = null) =>
         new() { Status = status, ErrorMessage = message, RetryAfter = retryAfter };
 
-    public static ScriptedReply Raw(string body, int status = 200) => new() { RawBody = body, Status = status };
+    public static ScriptedReply Raw(string body, int status = 200, string contentType = "application/json") =>
+        new() { RawBody = body, Status = status, RawContentType = contentType };
 
     /// <summary>An answer of the given tokens, each with a log-probability and <paramref name="alternatives"/> made-up alternatives.</summary>
     public static ScriptedReply WithLogprobs(IReadOnlyList<(string Token, double Logprob)> tokens, int alternatives = 2) => new()

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,13 @@ namespace Routing.Backends.OpenAi;
 /// </remarks>
 public static class BackendHttpRegistration
 {
-    public static IServiceCollection AddOpenAiBackendHttp(this IServiceCollection services)
+    /// <summary>
+    /// Registers the client and <see cref="OpenAiBackendOptions"/>, bound from <paramref name="configuration"/>
+    /// (the host's <see cref="IConfiguration"/> when null) and validated at start naming the key.
+    /// </summary>
+    public static IServiceCollection AddOpenAiBackendHttp(this IServiceCollection services, IConfiguration? configuration = null)
     {
-        services.AddValidatedOptions<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName);
+        services.AddOptionsNamingKeys<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName, configuration);
         services.AddHttpClient(OpenAiChatBackend.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
@@ -37,6 +42,20 @@ public static class BackendHttpRegistration
                 Configure(pipeline, options);
             })
             .SelectPipelineByAuthority();
+        return services;
+    }
+
+    /// <summary>Options bound from a section of <paramref name="configuration"/> (or of the host's), validated at start naming the key.</summary>
+    internal static IServiceCollection AddOptionsNamingKeys<TOptions>(this IServiceCollection services, string section, IConfiguration? configuration)
+        where TOptions : class
+    {
+        if (configuration is null)
+        {
+            return services.AddValidatedOptions<TOptions>(section);
+        }
+
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingOptionsValidator<TOptions>(section));
         return services;
     }
 
@@ -64,18 +83,39 @@ public static class BackendHttpRegistration
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
             BreakDuration = options.BreakerBreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(IsBackendFailure(args.Outcome, args.Context)),
         });
     }
 
     /// <summary>
-    /// True only for failures where the backend did no work: a connect that failed (nothing was sent), or HTTP 429
+    /// What the circuit breaker counts as the backend failing: transient HTTP failures (5xx, 408, 429, transport
+    /// errors) and a call whose deadline passed without headers (a hung backend), but not a caller that gave up.
+    /// </summary>
+    public static bool IsBackendFailure(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (HttpClientResiliencePredicates.IsTransient(outcome))
+        {
+            return true;
+        }
+
+        return outcome.Exception is OperationCanceledException
+            && context.GetRequestMessage() is { } request
+            && request.Options.TryGetValue(OpenAiChatBackend.CallerCancellation, out var caller)
+            && !caller.IsCancellationRequested;
+    }
+
+    /// <summary>
+    /// True only for failures where the backend did no work: a connect that failed or timed out (nothing was sent), or HTTP 429
     /// or 503 (the server refused before generating) whose <c>Retry-After</c>, if any, is at most
     /// <paramref name="maxRetryAfter"/>.
     /// </summary>
     public static bool IsUnbilledRetryable(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter)
     {
-        if (outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+        if (outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+            or OperationCanceledException { InnerException: TimeoutException })
         {
+            // Refused, unresolvable, or SocketsHttpHandler's connect timeout: no connection, nothing sent.
             return true;
         }
 

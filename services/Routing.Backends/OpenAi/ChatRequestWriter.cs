@@ -5,8 +5,12 @@ namespace Routing.Backends.OpenAi;
 /// <summary>Writes a <see cref="ChatCall"/> as an OpenAI chat-completions request body.</summary>
 public static class ChatRequestWriter
 {
-    /// <summary>The request body; <paramref name="stream"/> asks for SSE chunks with the usage in the last one.</summary>
-    public static byte[] Write(ChatCall call, bool stream)
+    /// <summary>
+    /// The request body; <paramref name="stream"/> asks for SSE chunks with the usage in the last one.
+    /// <paramref name="maxTokensField"/> names the output cap (<c>max_tokens</c>, or <c>max_completion_tokens</c>
+    /// for APIs whose newer models refuse the former).
+    /// </summary>
+    public static byte[] Write(ChatCall call, bool stream, string maxTokensField = "max_tokens")
     {
         ArgumentNullException.ThrowIfNull(call);
         using var buffer = new MemoryStream();
@@ -21,7 +25,7 @@ public static class ChatRequestWriter
             }
 
             json.WriteEndArray();
-            json.WriteNumber("max_tokens", call.MaxTokens);
+            json.WriteNumber(maxTokensField, call.MaxTokens);
             if (call.Temperature is { } temperature)
             {
                 json.WriteNumber("temperature", temperature);

@@ -18,6 +18,14 @@ public sealed class OpenAiBackendOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Request field that carries the call's output cap: <c>max_tokens</c> (vLLM, TGI, most APIs) or
+    /// <c>max_completion_tokens</c> (OpenAI's reasoning models refuse <c>max_tokens</c>). Every call is capped:
+    /// the executor reserved the cost of exactly that many output tokens.
+    /// </summary>
+    [RegularExpression("^(max_tokens|max_completion_tokens)$", ErrorMessage = "must be max_tokens or max_completion_tokens")]
+    public string MaxTokensField { get; set; } = "max_tokens";
+
     /// <summary>Time allowed to open a TCP connection; a refused or timed-out connect did no billable work and may be retried.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);

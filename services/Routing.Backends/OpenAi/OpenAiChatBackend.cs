@@ -22,11 +22,18 @@ public sealed partial class OpenAiChatBackend : IChatBackend
     /// <summary>Header that names the routing task of a call.</summary>
     public const string TaskIdHeader = "X-Routing-Task-Id";
 
+    /// <summary>
+    /// The caller's own cancellation, carried on the request so the circuit breaker can tell a backend that let the
+    /// deadline pass (a failure) from a caller that gave up (not the backend's fault).
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<CancellationToken> CallerCancellation = new("routing.caller-cancellation");
+
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
     private readonly AgentDefinition _agent;
     private readonly HttpClient _http;
     private readonly TimeSpan _timeout;
+    private readonly string _maxTokensField;
     private readonly ILogger _logger;
     private readonly Uri _completions;
 
@@ -39,6 +46,7 @@ public sealed partial class OpenAiChatBackend : IChatBackend
         _agent = agent;
         _http = http;
         _timeout = options.Timeout;
+        _maxTokensField = options.MaxTokensField;
         _logger = logger;
         _completions = CompletionsUri(agent.Endpoint);
     }
@@ -75,6 +83,12 @@ public sealed partial class OpenAiChatBackend : IChatBackend
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
         using var response = await SendAsync(call, stream: true, deadline.Token, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType is { } mediaType && !mediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            // A server that ignored stream: true (or a proxy's page); it did answer, so it may have generated.
+            throw new BackendException(BackendFailure.BadResponse, $"Agent '{_agent.Name}' answered '{mediaType}' to a streaming request instead of 'text/event-stream'.", mayHaveBeenBilled: true);
+        }
+
         Stream body;
         try
         {
@@ -123,8 +137,9 @@ public sealed partial class OpenAiChatBackend : IChatBackend
         var key = await CredentialReference.ResolveAsync(_agent.CredentialRef, _agent.Name, deadline).ConfigureAwait(false);
         using var request = new HttpRequestMessage(HttpMethod.Post, _completions)
         {
-            Content = new ByteArrayContent(ChatRequestWriter.Write(call, stream)) { Headers = { ContentType = JsonContentType } },
+            Content = new ByteArrayContent(ChatRequestWriter.Write(call, stream, _maxTokensField)) { Headers = { ContentType = JsonContentType } },
         };
+        request.Options.Set(CallerCancellation, caller);
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -148,6 +163,12 @@ public sealed partial class OpenAiChatBackend : IChatBackend
         catch (OperationCanceledException) when (caller.IsCancellationRequested)
         {
             throw;
+        }
+        catch (OperationCanceledException e) when (e.InnerException is TimeoutException && !deadline.IsCancellationRequested)
+        {
+            // SocketsHttpHandler's connect timeout: no connection, so nothing was sent (and the retries are spent).
+            LogFailure(_logger, _agent.Name, "connect_timeout", e.Message);
+            throw new BackendException(BackendFailure.Unavailable, $"Agent '{_agent.Name}' at {_agent.Endpoint.Authority}: no connection within the connect timeout.", mayHaveBeenBilled: false, e);
         }
         catch (OperationCanceledException e)
         {

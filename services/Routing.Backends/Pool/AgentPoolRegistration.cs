@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Routing.Backends.OpenAi;
 using Routing.Backends.Simulator;
-using Routing.ServiceDefaults.Options;
 using Routing.Simulation;
 using Routing.Simulation.Server;
 
@@ -21,9 +20,8 @@ public static class AgentPoolRegistration
     public static IServiceCollection AddAgentPool(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<AgentPoolOptions>().Bind(configuration.GetSection(AgentPoolOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AgentPoolOptions>>(new KeyNamingOptionsValidator<AgentPoolOptions>(AgentPoolOptions.SectionName));
-        services.AddOpenAiBackendHttp();
+        services.AddOptionsNamingKeys<AgentPoolOptions>(AgentPoolOptions.SectionName, configuration);
+        services.AddOpenAiBackendHttp(configuration);
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<AgentPoolOptions>>().Value;
