@@ -27,6 +27,21 @@ public sealed class BudgetTests(SharedExecutorStack shared) : IClassFixture<Shar
     }
 
     [Fact]
+    public async Task RoutedStepThatNoAgentCanAffordIsRefusedBeforeAnyCall()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await Stack.OpenAsync(taskId, 100);
+        var calls = Stack.Backend.Requests.Count;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(ExecutorStack.Step(taskId, agent: null), ExecutorStack.Acme).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal("100", error.Trailers.GetValue("routing-remaining-micros"));
+        Assert.Equal(calls, Stack.Backend.Requests.Count);
+        Assert.Equal(0, (await Stack.LedgerAsync(taskId)).CommittedMicros);
+    }
+
+    [Fact]
     public async Task ExhaustedBudgetIsHttp402InOpenAiShapeWithTheRemainingAmount()
     {
         var taskId = ExecutorStack.NewTaskId();
