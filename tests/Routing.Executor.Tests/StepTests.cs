@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Grpc.Core;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Episodes;
 using Routing.Testing;
@@ -140,6 +141,29 @@ public sealed class StepTests(SharedExecutorStack shared) : IClassFixture<Shared
         Assert.Equal("pinned", records[1].GetProperty("reason").GetString());
         Assert.Equal(0.75, records[2].GetProperty("score").GetDouble());
         Assert.Equal(info.CommittedMicros, records[2].GetProperty("spent_micros").GetInt64());
+    }
+
+    [Fact]
+    public async Task CompletingTwiceIsIdempotentAndAnotherOutcomeConflicts()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await Stack.OpenAsync(taskId, 1_000_000);
+        var complete = new CompleteTaskRequest { TaskId = taskId, Outcome = new Outcome { Success = true } };
+
+        var first = await Stack.Client.CompleteTaskAsync(complete, ExecutorStack.Acme);
+        var again = await Stack.Client.CompleteTaskAsync(complete, ExecutorStack.Acme);
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.CompleteTaskAsync(
+            new CompleteTaskRequest { TaskId = taskId, Outcome = new Outcome { Success = false } }, ExecutorStack.Acme).ResponseAsync);
+        var step = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(ExecutorStack.Step(taskId), ExecutorStack.Acme).ResponseAsync);
+
+        Assert.Equal(first, again);
+        Assert.Equal(StatusCode.AlreadyExists, conflict.StatusCode);
+        Assert.Contains("another outcome", conflict.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.FailedPrecondition, step.StatusCode);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
+        using var output = new StringWriter();
+        await EpisodeExporter.ExportAsync(redis.GetDatabase(), Stack.KeyPrefix, ["acme"], output, CancellationToken.None);
+        Assert.Single(output.ToString().Split('\n'), line => line.Contains(taskId, StringComparison.Ordinal) && line.Contains("\"outcome\"", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -88,6 +88,16 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
             throw StepFailure.Invalid("outcome.score", $"must be between 0 and 1 (got {request.Outcome.Score})");
         }
         double? score = request.Outcome.HasScore ? request.Outcome.Score : null;
+        var current = await tasks.GetAsync(tenant, request.TaskId) ?? throw StepFailure.NotYourTask(request.TaskId);
+        if (current.Completed && (current.Success != request.Outcome.Success || current.Score != score))
+        {
+            throw new StepFailure(StepFailureKind.Conflict, $"task_id '{request.TaskId}' was already completed with another outcome", "outcome");
+        }
+        // Close the ledger before recording the outcome: if the budget service is down the call fails with
+        // nothing recorded, and its retry logs the outcome exactly once.
+        var ledger = await CallBudgetAsync(
+            c => c.CloseTaskAsync(new CloseTaskRequest { Tenant = tenant, TaskId = request.TaskId }, deadline: Deadline(), cancellationToken: cancellationToken),
+            request.TaskId);
         var (outcome, state) = await tasks.CompleteAsync(tenant, request.TaskId, request.Outcome.Success, score);
         switch (outcome)
         {
@@ -96,9 +106,6 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
             case CompleteOutcome.Conflict:
                 throw new StepFailure(StepFailureKind.Conflict, $"task_id '{request.TaskId}' was already completed with another outcome", "outcome");
         }
-        var ledger = await CallBudgetAsync(
-            c => c.CloseTaskAsync(new CloseTaskRequest { Tenant = tenant, TaskId = request.TaskId }, deadline: Deadline(), cancellationToken: cancellationToken),
-            request.TaskId);
         if (outcome == CompleteOutcome.Completed)
         {
             await episodes.AppendAsync(new EpisodeRecord
