@@ -239,7 +239,9 @@ public static class OpenAiEndpoints
         StepFailure f => OpenAiErrorBody.From(f),
         RedisException r when Routing.ServiceDefaults.Grpc.StorageErrorInterceptor.IsUnavailable(r) =>
             new OpenAiErrorBody(503, $"the executor's Redis is unreachable; nothing was spent, retry ({r.Message})", "server_error", null, "state_unavailable"),
-        _ => null,
+        OperationCanceledException => null,
+        // Anything else is a bug; still answer in OpenAI's shape so that clients parse it.
+        _ => new OpenAiErrorBody(500, $"internal error ({e.GetType().Name})", "server_error", null, "internal_error"),
     };
 
     private static double? CostPreference(HttpContext context)
