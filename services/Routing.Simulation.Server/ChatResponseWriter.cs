@@ -215,7 +215,7 @@ public static class ChatResponseWriter
         json.WriteEndObject();
     }
 
-    /// <summary>A step's <c>finish_reason</c>: <c>length</c> when the output reached the agent's cap.</summary>
+    /// <summary>A step's <c>finish_reason</c>: <c>length</c> when the output reached the caller's or the agent's cap.</summary>
     public static string FinishReason(SimulatedStep step)
     {
         ArgumentNullException.ThrowIfNull(step);
@@ -277,8 +277,8 @@ public static class ChatResponseWriter
         var o = step.Observation;
         json.WriteStartObject("usage");
         json.WriteNumber("prompt_tokens", o.InputTokens);
-        json.WriteNumber("completion_tokens", o.OutputTokens);
-        json.WriteNumber("total_tokens", (long)o.InputTokens + o.OutputTokens);
+        json.WriteNumber("completion_tokens", step.CompletionTokens);
+        json.WriteNumber("total_tokens", (long)o.InputTokens + step.CompletionTokens);
         json.WriteEndObject();
     }
 
@@ -290,7 +290,7 @@ public static class ChatResponseWriter
         json.WriteString("task_id", step.TaskId.ToString());
         json.WriteNumber("step", o.Step);
         json.WriteNumber("horizon", step.Task.Horizon);
-        json.WriteNumber("cost_micros", o.CostMicros);
+        json.WriteNumber("cost_micros", step.CostMicros);
         json.WriteNumber("observation_tokens", o.ObservationTokens);
         json.WriteBoolean("ended", step.Ended);
         if (step.End is { } end)

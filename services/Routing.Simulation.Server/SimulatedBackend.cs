@@ -8,11 +8,23 @@ using Routing.Simulation.Tasks;
 namespace Routing.Simulation.Server;
 
 /// <summary>One model call answered by the simulator: the step's observation and where the episode stands.</summary>
+/// <remarks>
+/// <see cref="OutputCap"/> is the caller's <c>max_tokens</c> (at most the agent's own cap). A real backend stops
+/// generating there, so the reported usage never exceeds it and the caller's worst-case reservation holds. The
+/// simulated episode itself does not model the cut (its next steps are the same as without it): documented in
+/// docs/simulator.md.
+/// </remarks>
 public sealed record SimulatedStep(
-    SimTaskId TaskId, SimTask Task, AgentProfile Agent, StepObservation Observation, string Content, bool Ended, EpisodeEnd? End)
+    SimTaskId TaskId, SimTask Task, AgentProfile Agent, StepObservation Observation, string Content, bool Ended, EpisodeEnd? End, int OutputCap)
 {
-    /// <summary>True when the simulated output reached the agent's output cap (reported as <c>finish_reason: length</c>).</summary>
-    public bool Truncated => Observation.OutputTokens >= Agent.MaxOutputTokens;
+    /// <summary>True when the simulated output reached the output cap (reported as <c>finish_reason: length</c>).</summary>
+    public bool Truncated => Observation.OutputTokens >= OutputCap;
+
+    /// <summary>Output tokens reported as usage: the simulated output, cut at <see cref="OutputCap"/>.</summary>
+    public int CompletionTokens => Math.Min(Observation.OutputTokens, OutputCap);
+
+    /// <summary>What the reported usage costs at the agent's prices.</summary>
+    public long CostMicros => Truncated ? Agent.CostMicros(Observation.InputTokens, CompletionTokens) : Observation.CostMicros;
 }
 
 /// <summary>
@@ -92,7 +104,8 @@ public sealed class SimulatedBackend
     /// Plays the next step of <paramref name="id"/>'s episode on <paramref name="agentIndex"/>. Throws
     /// <see cref="OpenAiError"/> 409 when the episode has already ended and 429 when too many tasks are open.
     /// </summary>
-    public SimulatedStep Step(SimTaskId id, int agentIndex)
+    /// <param name="maxTokens">The caller's output cap (<c>max_tokens</c>); null or above the agent's cap means the agent's cap.</param>
+    public SimulatedStep Step(SimTaskId id, int agentIndex, long? maxTokens = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(agentIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(agentIndex, Pool.Count);
@@ -130,7 +143,8 @@ public sealed class SimulatedBackend
             }
 
             var content = observation.RenderChatContent(task.Domain);
-            return new SimulatedStep(id, task, Pool[agentIndex], observation, content, ended, ended ? result.End : null);
+            var cap = (int)Math.Min(maxTokens ?? Pool[agentIndex].MaxOutputTokens, Pool[agentIndex].MaxOutputTokens);
+            return new SimulatedStep(id, task, Pool[agentIndex], observation, content, ended, ended ? result.End : null, cap);
         }
     }
 

@@ -179,7 +179,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             return;
         }
 
-        var step = backend.Step(chat.TaskId, agent);
+        var step = backend.Step(chat.TaskId, agent, chat.MaxTokens);
         if (!chat.Stream)
         {
             await WriteJson(context, 200, json => ChatResponseWriter.WriteCompletion(json, chat, step, backend.Seed, created)).ConfigureAwait(false);

@@ -41,7 +41,8 @@ public sealed class SimulatorBackendTests : IAsyncLifetime
             {
                 Model = pool[step % pool.Count].Name,
                 Messages = [new ChatMessage("user", "next")],
-                MaxTokens = 4_096,
+                // Every third call is capped low: both backends cut the usage at the cap, as a real backend stops there.
+                MaxTokens = step % 3 == 2 ? 16 : 4_096,
                 TaskId = task,
                 Logprobs = true,
                 TopLogprobs = 3,
@@ -67,6 +68,7 @@ public sealed class SimulatorBackendTests : IAsyncLifetime
             Assert.Equal(a.Logprobs!.Select(l => (l.Token, l.Logprob)), b.Logprobs!.Select(l => (l.Token, l.Logprob)));
             Assert.Equal(a.Logprobs!.SelectMany(l => l.TopLogprobs), b.Logprobs!.SelectMany(l => l.TopLogprobs));
             Assert.True(a.Usage.PromptTokens > 0 && a.Usage.CompletionTokens > 0);
+            Assert.InRange(a.Usage.CompletionTokens, 1, call.MaxTokens);
             steps++;
         }
 

@@ -40,6 +40,25 @@ public sealed class ChatCompletionTests(ServerFixture server) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task MaxTokensCapsTheReportedUsageAndCost()
+    {
+        // The first step of one episode on two servers with the same seed, once uncapped and once with max_tokens 1:
+        // a real backend stops generating at the cap, so a caller's worst-case reservation (input + max_tokens)
+        // always covers the usage.
+        await using var twin = await ServerFixture.StartAsync(new SimulatorServerOptions { Seed = ServerFixture.Seed });
+        var full = await server.CompleteAsync("qwen3-32b", "coding-3-5.4");
+        var capped = await twin.CompleteAsync("qwen3-32b", "coding-3-5.4", ", \"max_tokens\": 1");
+
+        var fullUsage = full.GetProperty("usage");
+        var cappedUsage = capped.GetProperty("usage");
+        Assert.True(fullUsage.GetProperty("completion_tokens").GetInt32() > 1);
+        Assert.Equal(1, cappedUsage.GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(fullUsage.GetProperty("prompt_tokens").GetInt32(), cappedUsage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal("length", capped.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.True(capped.GetProperty("routing_sim").GetProperty("cost_micros").GetInt64() < full.GetProperty("routing_sim").GetProperty("cost_micros").GetInt64());
+    }
+
+    [Fact]
     public async Task TaskIdMayComeInTheHeader()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = ServerFixture.Json(ServerFixture.Body("qwen3-4b", null)) };

@@ -76,7 +76,7 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
         var (id, agent) = Target(call);
         try
         {
-            return simulator.Step(id, agent);
+            return simulator.Step(id, agent, call.MaxTokens);
         }
         catch (OpenAiError e)
         {
@@ -106,7 +106,7 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
         return (id, agent);
     }
 
-    private static ChatUsage Usage(SimulatedStep step) => new(step.Observation.InputTokens, step.Observation.OutputTokens);
+    private static ChatUsage Usage(SimulatedStep step) => new(step.Observation.InputTokens, step.CompletionTokens);
 
     private static TokenLogprob Convert(SimTokenLogprob logprob) => new(
         logprob.Token,
