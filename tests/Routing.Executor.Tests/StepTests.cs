@@ -139,6 +139,8 @@ public sealed class StepTests(SharedExecutorStack shared) : IClassFixture<Shared
         Assert.Equal([0, 1], records.Take(2).Select(r => r.GetProperty("step").GetInt32()));
         Assert.Equal(Features.FeatureSchemaV1.Width, records[0].GetProperty("features").GetArrayLength());
         Assert.Equal("pinned", records[1].GetProperty("reason").GetString());
+        // The pool is "small" (tier 0) and "large" (tier 1): every step says which tier is the largest.
+        Assert.Equal([1, 1], records.Take(2).Select(r => r.GetProperty("largest_tier").GetInt32()));
         Assert.Equal(0.75, records[2].GetProperty("score").GetDouble());
         Assert.Equal(info.CommittedMicros, records[2].GetProperty("spent_micros").GetInt64());
     }

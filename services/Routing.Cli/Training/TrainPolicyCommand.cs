@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Routing.Cli.Output;
 using Routing.Training.Bopo;
+using Routing.Training.Episodes;
 using Routing.Training.Export;
 using Routing.Training.Pipeline;
 using Spectre.Console;
@@ -10,8 +11,9 @@ namespace Routing.Cli.Training;
 
 /// <summary>
 /// <c>routing train policy</c>: boundary rollouts, taxonomy, boundary-guided SFT and BoPO on the simulator's
-/// step pair, then ONNX export (docs/training.md). Rollouts run in-process on the simulator; executor-driven
-/// rollouts and episode logs are not supported yet.
+/// step pair, then ONNX export (docs/training.md). Rollouts run in-process on the simulator, or are read from an
+/// exported episode log (<c>--episodes</c>: SFT only, see <see cref="EpisodeLogTraining"/>). Executor-driven rollouts
+/// are not supported: RunTask cannot pin an agent (docs/training.md).
 /// </summary>
 public static class TrainPolicyCommand
 {
@@ -25,9 +27,13 @@ public static class TrainPolicyCommand
         var outDir = new Option<string?>("--out") { Description = "Write every trained policy (sft-only, bopo, ablations) as DIR/<name>/ model directories (for `routing bench routing --policies DIR`)." };
         var publish = new Option<string?>("--publish") { Description = "Publish the BoPO policy into this policy-service model directory as --version." };
         var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v2" };
-        var command = new Command("policy", "Train the step-routing policy with boundary guidance (boundary rollouts → taxonomy → SFT → BoPO) on the simulator and export it as ONNX.")
+        var episodes = new Option<string?>("--episodes")
         {
-            config, tiny, seed, threads, ablations, outDir, publish, version,
+            Description = "Read the boundary rollouts and SFT data from an exported episode log (`routing export episodes`) instead of the simulator; trains SFT only (BoPO needs an environment).",
+        };
+        var command = new Command("policy", "Train the step-routing policy with boundary guidance (boundary rollouts → taxonomy → SFT → BoPO) on the simulator, or SFT from an episode log, and export it as ONNX.")
+        {
+            config, tiny, seed, threads, ablations, outDir, publish, version, episodes,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -61,7 +67,13 @@ public static class TrainPolicyCommand
                 settings = settings with { Threads = t };
             }
 
-            var problems = PolicyTrainingPipeline.Validate(settings);
+            var episodeLog = parse.GetValue(episodes);
+            var problems = episodeLog is null ? PolicyTrainingPipeline.Validate(settings) : settings.Validate();
+            if (episodeLog is not null && parse.GetValue(ablations))
+            {
+                problems.Add("--ablations trains BoPO variants, which need fresh rollouts in an environment; --episodes trains SFT only");
+            }
+
             var versionName = parse.GetValue(version) ?? "v2";
             if (versionName == "auto")
             {
@@ -92,13 +104,37 @@ public static class TrainPolicyCommand
 
             var variants = parse.GetValue(ablations) ? BopoVariant.All : [BopoVariant.Full];
             TrainingResult? result = null;
-            SpectreTrainingReporter? reporter = null;
-            StandardErrorProgress.Create().Start(context =>
+            EpisodeLogTrainingData? logged = null;
+            try
             {
-                reporter = new SpectreTrainingReporter(context);
-                result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken);
-            });
-            Print(result!);
+                StandardErrorProgress.Create().Start(context =>
+                {
+                    var reporter = new SpectreTrainingReporter(context);
+                    if (episodeLog is null)
+                    {
+                        result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken);
+                    }
+                    else
+                    {
+                        (result, logged) = EpisodeLogTraining.Run(settings, episodeLog, reporter);
+                    }
+                });
+            }
+            catch (EpisodeLogException e)
+            {
+                Console.Error.WriteLine($"--episodes {e.Message}");
+                return Task.FromResult(2);
+            }
+
+            if (logged is null)
+            {
+                Print(result!);
+            }
+            else
+            {
+                EpisodeLogSummary.Print(result!, logged);
+            }
+
             var commandLine = "routing " + string.Join(' ', parse.Tokens.Select(token => token.Value));
             if (parse.GetValue(outDir) is { } dir)
             {
@@ -113,7 +149,8 @@ public static class TrainPolicyCommand
             if (publishDir is not null)
             {
                 Directory.CreateDirectory(publishDir);
-                var bopo = result!.Policies.First(p => p.Name == BopoVariant.Full.Name);
+                // From an episode log only the SFT policy exists (BoPO needs an environment).
+                var bopo = result!.Policies.FirstOrDefault(p => p.Name == BopoVariant.Full.Name) ?? result.Policies[0];
                 var target = TrainedPolicyExport.Publish(publishDir, versionName, bopo, result, commandLine);
                 Console.Error.WriteLine($"published {target}");
             }

@@ -33,6 +33,9 @@ public sealed class EpisodeRecord
     /// <summary>Pool tier rank of the agent (0 = smallest).</summary>
     public int? Tier { get; init; }
 
+    /// <summary>The highest tier of the pool at that step: with <see cref="Tier"/>, says whether the agent was the largest.</summary>
+    public int? LargestTier { get; init; }
+
     /// <summary>policy | budget_mask | large_cap | pinned | policy_fallback.</summary>
     public string? Reason { get; init; }
 

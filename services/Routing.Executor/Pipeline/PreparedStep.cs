@@ -14,6 +14,9 @@ public sealed class PreparedStep
 
     public required AgentDefinition Agent { get; init; }
 
+    /// <summary>The highest tier in the pool the step was routed in, so the episode log says which agent was the largest.</summary>
+    public required int LargestTier { get; init; }
+
     public required IChatBackend Backend { get; init; }
 
     public required ChatCall Call { get; init; }

@@ -32,7 +32,9 @@ public static class TrainedPolicyExport
             Format = ModelManifest.CurrentFormat,
             Version = version,
             Kind = "trained",
-            Description = $"Step-routing policy '{policy.Name}' ({policy.Description}), trained on the agent simulator's step pair (gpt-4.1-mini/gpt-4.1-like). Simulator-trained: not validated on real agents.",
+            Description = result.DataSource is null
+                ? $"Step-routing policy '{policy.Name}' ({policy.Description}), trained on the agent simulator's step pair (gpt-4.1-mini/gpt-4.1-like). Simulator-trained: not validated on real agents."
+                : $"Step-routing policy '{policy.Name}' ({policy.Description}), trained from an executor episode log (small = tier 0, large = the pool's largest tier).",
             FeatureSchemaVersion = FeatureSchemaV1.Version,
             Normalisation = "features-v1",
             Inputs = [new TensorSpec { Name = OnnxPolicyWriter.InputName, ElementType = "float32", Width = FeatureSchemaV1.Width }],
@@ -42,9 +44,13 @@ public static class TrainedPolicyExport
             {
                 Generator = command,
                 Source = string.Create(inv, $"Routing.Training {policy.Name}; seed {config.Seed}; config sha256 {ConfigHash(config)}"),
-                TrainingData = string.Create(inv,
+                TrainingData = result.DataSource is { } source
+                    ? string.Create(inv, $"{source}; easy {result.ClassCounts[0]}, hard {result.ClassCounts[1]}, intractable {result.ClassCounts[2]}; {result.SftSamples} SFT steps")
+                    : string.Create(inv,
                     $"simulator step pair, {result.Boundary.Count} training tasks (seed {config.Seed}, {config.TrainingTasksPerCell} per domain×bin), boundary K={config.BoundaryAttempts}; easy {result.ClassCounts[0]}, hard {result.ClassCounts[1]}, intractable {result.ClassCounts[2]}; {result.SftSamples} SFT steps"),
-                Notes = string.Create(inv,
+                Notes = v.Episodes == 0
+                    ? $"not validated: trained from an episode log, without an environment to run it in (`routing bench routing --policies` measures it on the simulator). Full configuration in {TrainingFileName}."
+                    : string.Create(inv,
                     $"validation (seed {config.Seed + 1}, {v.Episodes} tasks, greedy, simulator): success {v.SuccessRate:P1}, mean cost {v.MeanCostMicros:F0} µ$, large share {v.LargeShare:P0}; always-large {large.SuccessRate:P1} at {large.MeanCostMicros:F0} µ$, always-small {result.ValidationAlwaysSmall.SuccessRate:P1} at {result.ValidationAlwaysSmall.MeanCostMicros:F0} µ$. Full configuration and learning curve in {TrainingFileName}."),
             },
         };

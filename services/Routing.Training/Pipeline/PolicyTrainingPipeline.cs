@@ -121,7 +121,7 @@ public static class PolicyTrainingPipeline
         return tasks;
     }
 
-    private static ulong Derive(ulong seed, ulong stage) => Simulation.Sampling.Xoshiro256.Mix(seed, stage);
+    internal static ulong Derive(ulong seed, ulong stage) => Simulation.Sampling.Xoshiro256.Mix(seed, stage);
 
     private static double Share(List<StepSample> data, int action)
     {

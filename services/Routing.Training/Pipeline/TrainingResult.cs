@@ -6,7 +6,10 @@ namespace Routing.Training.Pipeline;
 /// <summary>One trained policy and how it did on the validation tasks (simulator figures).</summary>
 public sealed record TrainedPolicy(string Name, string Description, MlpParameters Parameters, EvaluationFigures Validation, IReadOnlyList<double> RewardPerIteration);
 
-/// <summary>Everything a training run produced.</summary>
+/// <summary>
+/// Everything a training run produced. <paramref name="DataSource"/> describes training data that did not come from
+/// in-process boundary rollouts (an episode log); such runs have no simulator validation (figures of 0 episodes).
+/// </summary>
 public sealed record TrainingResult(
     TrainingConfig Config,
     IReadOnlyList<BoundaryRecord> Boundary,
@@ -16,4 +19,5 @@ public sealed record TrainingResult(
     EvaluationFigures ValidationAlwaysSmall,
     EvaluationFigures ValidationAlwaysLarge,
     IReadOnlyList<TrainedPolicy> Policies,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    string? DataSource = null);

@@ -87,17 +87,29 @@ public static class SftDemonstrations
         var perTask = new List<StepSample>[records.Count];
         Parallel.For(0, records.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
             i => perTask[i] = ForTask(runner, records[i], config.SweepLevels, threshold, seed));
+        return Stratify(perTask, records.Select(r => r.Class).ToList(), config);
+    }
+
+    /// <summary>
+    /// Flattens per-task demonstrations in task order and weighs each sample so that every class carries its
+    /// configured share of the loss (weights rescaled to mean 1).
+    /// </summary>
+    public static List<StepSample> Stratify(IReadOnlyList<List<StepSample>> perTask, IReadOnlyList<DifficultyClass> classes, SftConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(perTask);
+        ArgumentNullException.ThrowIfNull(classes);
+        ArgumentNullException.ThrowIfNull(config);
         var counts = new int[3];
-        for (var i = 0; i < records.Count; i++)
+        for (var i = 0; i < perTask.Count; i++)
         {
-            counts[(int)records[i].Class] += perTask[i].Count;
+            counts[(int)classes[i]] += perTask[i].Count;
         }
 
         double[] shares = [config.ClassShares.Easy, config.ClassShares.Hard, config.ClassShares.Intractable];
         var all = new List<StepSample>();
-        for (var i = 0; i < records.Count; i++)
+        for (var i = 0; i < perTask.Count; i++)
         {
-            var c = (int)records[i].Class;
+            var c = (int)classes[i];
             // Each class's samples together weigh share_c (normalised by the present classes) times the data set size.
             var weight = counts[c] > 0 ? (float)(shares[c] / counts[c]) : 0f;
             foreach (var s in perTask[i])
