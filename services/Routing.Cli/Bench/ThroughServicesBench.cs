@@ -6,7 +6,12 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Routing.Cli.Hosting;
 using Routing.Contracts.Common.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Episodes;
+using Routing.Executor.Options;
+using Routing.Features;
 using Routing.Onnx;
 using Routing.Policy.Models;
 using Routing.Simulation;
@@ -17,6 +22,7 @@ using Routing.Simulation.Tasks;
 using Routing.Training.Features;
 using Routing.Training.Network;
 using Routing.Training.Rollouts;
+using StackExchange.Redis;
 
 namespace Routing.Cli.Bench;
 
@@ -45,11 +51,19 @@ public sealed record EpisodeFigures(bool Success, int Steps, long CostMicros, in
 /// <summary>The same strategy on the same tasks, in-process and through the services.</summary>
 public sealed record ThroughServicesReport(
     ThroughServicesSettings Settings, string Strategy, StrategyFrontier InProcess, StrategyFrontier Services,
-    int DifferingEpisodes, IReadOnlyList<string> Examples, int PolicyFallbacks, long ServiceSteps, double ServiceSeconds)
+    int DifferingEpisodes, IReadOnlyList<string> Examples, int PolicyFallbacks, long ServiceSteps, double ServiceSeconds, double MaxProbabilityGap,
+    IReadOnlyList<string> DifferingFeatures)
 {
+    /// <summary>
+    /// P(large) gap between the policy service (ONNX Runtime) and the in-process network on the same step that float
+    /// rounding alone explains. A feature the executor extracts differently moves P(large) by more even when no
+    /// decision flips; such gaps are reported with the features behind them, as a warning.
+    /// </summary>
+    public const double ProbabilityTolerance = 1e-4;
+
     public double StepsPerSecond => ServiceSeconds > 0 ? ServiceSteps / ServiceSeconds : 0;
 
-    /// <summary>Every cell and every episode agrees.</summary>
+    /// <summary>Every cell and every episode agrees (success, steps, cost, large calls).</summary>
     public bool Same => DifferingEpisodes == 0 && InProcess.Cells.SequenceEqual(Services.Cells);
 }
 
@@ -85,6 +99,7 @@ public static class ThroughServicesBench
 
             var count = TaskSpace.DomainCount * TaskSpace.BinCount * settings.TasksPerCell;
             var services = new EpisodeFigures[count];
+            var serviceLarge = new float[count][];
             var versions = new ConcurrentDictionary<string, byte>();
             var fallbacks = 0;
             long steps = 0;
@@ -100,6 +115,7 @@ public static class ThroughServicesBench
                 int taken = 0, large = 0;
                 long cost = 0;
                 var success = false;
+                var pLarge = new List<float>();
                 using var call = client.RunTask(request, auth, cancellationToken: token);
                 await foreach (var e in call.ResponseStream.ReadAllAsync(token))
                 {
@@ -114,6 +130,7 @@ public static class ThroughServicesBench
                         }
                         if (step.Decision.PolicyVersion.Length > 0)
                         {
+                            pLarge.Add(step.Decision.Probabilities[PolicyAction.Large]);
                             versions.TryAdd(step.Decision.PolicyVersion, 0);
                         }
                     }
@@ -123,6 +140,7 @@ public static class ThroughServicesBench
                     }
                 }
                 services[i] = new EpisodeFigures(success, taken, cost, large);
+                serviceLarge[i] = [.. pLarge];
                 Interlocked.Add(ref steps, taken);
                 progress?.Invoke(Interlocked.Increment(ref done), count);
             });
@@ -133,13 +151,23 @@ public static class ThroughServicesBench
                 throw new InvalidOperationException($"expected every step to be decided by one policy version, saw [{string.Join(", ", versions.Keys)}] and {fallbacks} fallbacks");
             }
             var version = versions.Keys.Single();
-            var inProcess = RunInProcess(model, PolicyModelPath(version), settings);
+            var (inProcess, recordings) = RunInProcess(model, PolicyModelPath(version), settings);
+            var inProcessLarge = recordings.Select(r => r.Select(d => d.Action == PolicyAction.Large ? MathF.Exp(d.BehaviourLogProbability) : 1 - MathF.Exp(d.BehaviourLogProbability)).ToArray()).ToArray();
 
             var differing = 0;
+            var gap = 0.0;
             var examples = new List<string>();
             for (var i = 0; i < count; i++)
             {
-                if (inProcess[i] != services[i])
+                if (inProcess[i] == services[i])
+                {
+                    // Same episode, same steps: compare the policy's P(large) step by step.
+                    for (var t = 0; t < Math.Min(inProcessLarge[i].Length, serviceLarge[i].Length); t++)
+                    {
+                        gap = Math.Max(gap, Math.Abs(inProcessLarge[i][t] - serviceLarge[i][t]));
+                    }
+                }
+                else
                 {
                     differing++;
                     if (examples.Count < 5)
@@ -155,12 +183,71 @@ public static class ThroughServicesBench
                 settings, name,
                 FrontierEvaluator.Summarise(name, [.. inProcess.Select(r => r.ToResult())], frontier, null),
                 FrontierEvaluator.Summarise(name, [.. services.Select(r => r.ToResult())], frontier, null),
-                differing, examples, fallbacks, steps, seconds);
+                differing, examples, fallbacks, steps, seconds, gap,
+                await DifferingFeaturesAsync(stack, inProcess, services, recordings, settings.TasksPerCell, cancellationToken));
         }
         finally
         {
             File.Delete(agentsFile);
         }
+    }
+
+    /// <summary>
+    /// The v1 features (by name, with the count of steps) that the executor logged differently from the in-process
+    /// bridge on the steps of episodes both sides played alike: the episode log keeps every step's vector.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> DifferingFeaturesAsync(
+        LocalStack stack, EpisodeFigures[] inProcess, EpisodeFigures[] services, List<StepSample>[] recordings, int tasksPerCell, CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < inProcess.Length; i++)
+        {
+            if (inProcess[i] == services[i])
+            {
+                index[TaskId(i, tasksPerCell)] = i;
+            }
+        }
+        var db = stack.Executor.App.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var prefix = stack.Executor.App.Services.GetRequiredService<IOptions<ExecutorOptions>>().Value.KeyPrefix;
+        using var log = new StringWriter(CultureInfo.InvariantCulture);
+        await EpisodeExporter.ExportAsync(db, prefix, [LocalStack.DevTenant], log, cancellationToken);
+        var counts = new int[FeatureSchemaV1.Width];
+        foreach (var line in log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var record = JsonDocument.Parse(line);
+            var root = record.RootElement;
+            if (root.GetProperty("kind").GetString() != EpisodeRecord.StepKind
+                || !index.TryGetValue(root.GetProperty("task_id").GetString() ?? "", out var i)
+                || !root.TryGetProperty("features", out var features))
+            {
+                continue;
+            }
+            var step = root.GetProperty("step").GetInt32();
+            if (step >= recordings[i].Count)
+            {
+                continue;
+            }
+            var expected = recordings[i][step].Features;
+            var f = 0;
+            foreach (var value in features.EnumerateArray())
+            {
+                if (Math.Abs(value.GetSingle() - expected[f]) > 1e-6)
+                {
+                    counts[f]++;
+                }
+                f++;
+            }
+        }
+        var names = new List<string>();
+        for (var f = 0; f < counts.Length; f++)
+        {
+            if (counts[f] > 0)
+            {
+                var name = f < FeatureSchemaV1.NumericWidth ? FeatureSchemaV1.NumericNames[f] : $"text bucket {f - FeatureSchemaV1.NumericWidth}";
+                names.Add(string.Create(CultureInfo.InvariantCulture, $"{name} ({counts[f]} steps)"));
+            }
+        }
+        return names;
     }
 
     /// <summary>Task <paramref name="i"/> in the frontier evaluator's cell-major order, as a simulated task id.</summary>
@@ -174,7 +261,7 @@ public static class ThroughServicesBench
     private static string PolicyModelPath(string version) => Path.Combine(ModelRegistry.DefaultDirectory, version, PolicyModelDirectory.ModelFileName);
 
     /// <summary>The same tasks on the simulator's episode runner, routed greedily by the same weights under the same constraints (as the frontier evaluator does).</summary>
-    private static EpisodeFigures[] RunInProcess(SimulatorModel model, string modelPath, ThroughServicesSettings settings)
+    private static (EpisodeFigures[] Results, List<StepSample>[] Recordings) RunInProcess(SimulatorModel model, string modelPath, ThroughServicesSettings settings)
     {
         var parameters = MlpParameters.FromPolicyNetwork(OnnxPolicyReader.ReadFile(modelPath));
         var runner = new EpisodeRunner(model, model.StepPair);
@@ -182,19 +269,26 @@ public static class ThroughServicesBench
         var constraints = new EpisodeConstraints(settings.LimitMicros, settings.LargeCallCap);
         var count = TaskSpace.DomainCount * TaskSpace.BinCount * settings.TasksPerCell;
         var results = new EpisodeFigures[count];
+        var recordings = new List<StepSample>[count];
         Parallel.For(
             0, count,
-            () => new BudgetConstrainedRouter(new PolicyStepRouter(parameters, sample: false, constraints), settings.LimitMicros, settings.LargeCallCap),
-            (i, _, router) =>
+            () =>
+            {
+                var policy = new PolicyStepRouter(parameters, sample: false, constraints);
+                return (Policy: policy, Router: new BudgetConstrainedRouter(policy, settings.LimitMicros, settings.LargeCallCap));
+            },
+            (i, _, local) =>
             {
                 var cell = i / settings.TasksPerCell;
                 var task = generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell);
-                var r = runner.Run(task, router);
+                local.Policy.Recording = [];
+                var r = runner.Run(task, local.Router);
                 results[i] = new EpisodeFigures(r.Success, r.Steps, r.CostMicros, r.CallsOnLargest);
-                return router;
+                recordings[i] = local.Policy.Recording;
+                return local;
             },
             _ => { });
-        return results;
+        return (results, recordings);
     }
 
     /// <summary>An agent pool file of the simulator's step pair, served in-process (tier 0 small, tier 1 large).</summary>

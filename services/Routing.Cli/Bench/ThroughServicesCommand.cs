@@ -74,8 +74,13 @@ public static class ThroughServicesCommand
                 a.Figures == b.Figures ? "yes" : "[red]NO[/]");
         }
         console.Write(table);
-        console.MarkupLine(inv, "{0} episodes, {1} differ · {2} steps through the executor in {3:F1} s = {4:F0} steps/s · policy fallbacks {5}",
-            report.Services.Overall.Episodes, report.DifferingEpisodes, report.ServiceSteps, report.ServiceSeconds, report.StepsPerSecond, report.PolicyFallbacks);
+        console.MarkupLine(inv, "{0} episodes, {1} differ · largest P(large) gap on a shared step {2:E1} (tolerance {3:E0}) · {4} steps through the executor in {5:F1} s = {6:F0} steps/s · policy fallbacks {7}",
+            report.Services.Overall.Episodes, report.DifferingEpisodes, report.MaxProbabilityGap, ThroughServicesReport.ProbabilityTolerance,
+            report.ServiceSteps, report.ServiceSeconds, report.StepsPerSecond, report.PolicyFallbacks);
+        if (report.DifferingFeatures.Count > 0)
+        {
+            console.MarkupLine("  [red]features the executor extracted differently[/] (episode log vs in-process bridge): " + Markup.Escape(string.Join(", ", report.DifferingFeatures)));
+        }
         foreach (var example in report.Examples)
         {
             console.MarkupLine("  [red]differs[/] " + Markup.Escape(example));
