@@ -54,6 +54,12 @@ public static class RoutingBenchCommand
         {
             if (parse.GetValue(throughServices))
             {
+                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
+                {
+                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --sale, --plot or --json");
+                    return 2;
+                }
+
                 var perCell = parse.GetResult(tasksPerCell) is { Implicit: false } ? parse.GetValue(tasksPerCell) : ThroughServicesDefaultTasksPerCell;
                 return await ThroughServicesCommand.RunAsync(
                     new ThroughServicesSettings(parse.GetValue(seed), perCell, parse.GetValue(budget) ?? ThroughServicesSettings.NonBindingLimitMicros, parse.GetValue(cap), parse.GetValue(concurrency)),
