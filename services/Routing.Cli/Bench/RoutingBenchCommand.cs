@@ -19,6 +19,9 @@ namespace Routing.Cli.Bench;
 public static class RoutingBenchCommand
 {
     /// <summary>Base names accepted by <c>--strategies</c>, in report order.</summary>
+    /// <summary>Held-out tasks per cell of <c>--through-services</c> unless given: each is a whole managed episode over gRPC.</summary>
+    public const int ThroughServicesDefaultTasksPerCell = 20;
+
     public static IReadOnlyList<string> StrategyNames { get; } = ["always-small", "always-large", "random", "cascade", "first-large", "oracle"];
 
     public static Command Create()
@@ -41,12 +44,28 @@ public static class RoutingBenchCommand
         var saleFit = new Option<int>("--sale-fit-seconds") { Description = "Time limit of each SALE weight fit (MILP).", DefaultValueFactory = _ => 30 };
         var saleVariants = new Option<string?>("--sale-variants") { Description = "Comma-separated subset of: " + string.Join(", ", SaleVariant.All.Select(v => v.Name)) + " (default: all)." };
         var redis = new Option<string?>("--redis") { Description = "Redis for the SALE rows' memory service. Default: an embedded Redis-compatible server." };
+        var throughServices = new Option<bool>("--through-services") { Description = "Run the policy service's served model through the services `routing up` starts (executor RunTask) and compare with the same model in-process; exit 1 when they differ. --tasks-per-cell defaults to " + ThroughServicesDefaultTasksPerCell + " here." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Episodes run at once through the services (--through-services).", DefaultValueFactory = _ => 8 };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis, throughServices, concurrency,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(throughServices))
+            {
+                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
+                {
+                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --sale, --plot or --json");
+                    return 2;
+                }
+
+                var perCell = parse.GetResult(tasksPerCell) is { Implicit: false } ? parse.GetValue(tasksPerCell) : ThroughServicesDefaultTasksPerCell;
+                return await ThroughServicesCommand.RunAsync(
+                    new ThroughServicesSettings(parse.GetValue(seed), perCell, parse.GetValue(budget) ?? ThroughServicesSettings.NonBindingLimitMicros, parse.GetValue(cap), parse.GetValue(concurrency)),
+                    parse.GetValue(pool) ?? "step", cancellationToken);
+            }
+
             var settings = new RoutingBenchSettings(
                 new FrontierSettings
                 {

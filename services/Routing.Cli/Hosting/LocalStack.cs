@@ -77,7 +77,10 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <param name="redisConnectionString">Null or empty starts the embedded server.</param>
     /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
-    public static async Task<LocalStack> StartAsync(string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken)
+    /// <param name="executorOverrides">Settings of the executor that replace the stack's own (a benchmark's agent pool and simulator seed).</param>
+    public static async Task<LocalStack> StartAsync(
+        string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? executorOverrides = null)
     {
         EmbeddedRedisServer? embedded = null;
         if (string.IsNullOrWhiteSpace(redisConnectionString))
@@ -104,6 +107,13 @@ public sealed class LocalStack : IAsyncDisposable
                 foreach (var (key, value) in extra?.Invoke(stack, anyPorts) ?? [])
                 {
                     settings[key] = value;
+                }
+                if (name == "executor")
+                {
+                    foreach (var (key, value) in executorOverrides ?? new Dictionary<string, string?>())
+                    {
+                        settings[key] = value;
+                    }
                 }
                 var app = build([], builder => builder.Configuration.AddInMemoryCollection(settings));
                 services.Add(new LocalService(name, app, (ServiceEndpointOptions)app.Services.GetService(typeof(ServiceEndpointOptions))!));

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Routing.Backends.Simulator;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Simulation.Episodes;
+using Routing.Simulation.Observations;
 using Routing.Simulation.Server;
 using ChatMessage = Routing.Backends.ChatMessage;
 
@@ -17,7 +17,7 @@ namespace Routing.Executor.Episodes;
 /// a step; the end is read by replaying the agents chosen so far on the simulator's own episode runner, which is
 /// deterministic and so sees exactly the episode the backend played.
 /// </summary>
-public sealed partial class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
+public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
 {
     public async Task RunAsync(string tenant, RunTaskRequest request, Func<RunTaskEvent, Task> emit, CancellationToken cancellationToken)
     {
@@ -44,6 +44,8 @@ public sealed partial class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOp
 
         var agents = new List<int>();
         var observation = "";
+        var trace = new List<StepObservation>();
+        StepObservation? last = null;
         var success = false;
         for (var step = 0; step < task.Horizon; step++)
         {
@@ -56,7 +58,7 @@ public sealed partial class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOp
                 MaxTokens = request.MaxTokens,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
-                Signals = Signals(observation),
+                Signals = Signals(observation, last),
             };
             StepResponse response;
             try
@@ -70,7 +72,9 @@ public sealed partial class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOp
             await emit(new RunTaskEvent { Step = response });
             agents.Add(simulator.AgentIndex(response.Decision.Model));
             observation = response.Content;
-            var result = runner.Run(task, new ReplayRouter(agents), id.Attempt);
+            trace.Clear();
+            var result = runner.Run(task, new ReplayRouter(agents), id.Attempt, trace);
+            last = trace[^1];
             if (result.End != EpisodeEnd.StoppedByRouter)
             {
                 success = result.Success;
@@ -82,25 +86,12 @@ public sealed partial class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOp
         await emit(new RunTaskEvent { Finished = finished });
     }
 
-    /// <summary>What an agent runtime would read off the last answer: an error in the tool output, the stated confidence.</summary>
-    private static Pipeline.StepSignals Signals(string observation)
-    {
-        if (observation.Length == 0)
-        {
-            return Pipeline.StepSignals.None;
-        }
-        var confidence = Confidence().Match(observation);
-        var error = ErrorMarker().IsMatch(observation);
-        return new Pipeline.StepSignals(
-            observation,
-            LastStepFailed: error,
-            ErrorObserved: error,
-            SelfConfidence: confidence.Success ? double.Parse(confidence.Groups[1].Value, CultureInfo.InvariantCulture) : null);
-    }
-
-    [GeneratedRegex(@"Confidence: (0(?:\.\d+)?|1(?:\.0+)?)\b")]
-    private static partial Regex Confidence();
-
-    [GeneratedRegex(@"\b(Error|Traceback|FAILED|failed|exception)\b")]
-    private static partial Regex ErrorMarker();
+    /// <summary>
+    /// What an agent runtime knows about the last step: the tool's exit status (an error), whether the tool call was
+    /// retried, the stated confidence. Taken from the simulator's observation of that step, the values the trainer's
+    /// feature bridge (<c>SimulatorStepFeatures</c>) reads, rather than guessed from the rendered text.
+    /// </summary>
+    private static Pipeline.StepSignals Signals(string observation, StepObservation? last) => last is not { } o
+        ? Pipeline.StepSignals.None
+        : new Pipeline.StepSignals(observation, LastStepFailed: o.IsError, ErrorObserved: o.IsError, Retried: o.Retries > 0, SelfConfidence: o.Confidence);
 }

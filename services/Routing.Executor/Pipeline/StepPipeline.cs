@@ -163,7 +163,8 @@ public sealed class StepPipeline
         var toolsJson = command.Tools?.GetRawText();
         var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
         var inputTokens = Math.Max(_options.InputTokenFloor, messageTokens);
-        var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages[^1].Content;
+        // A lone message is the task itself, not an observation: the trainer's bridge sees no observation on a first step.
+        var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages.Count > 1 ? command.Messages[^1].Content : "";
         var features = new float[FeatureSchemaV1.Width];
         // The features see the context the caller sent; the floor only widens the reservation.
         FeatureSchemaV1.Extract(state!.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
