@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Routing.Budget;
 using Routing.EmbeddedRedis;
 using Routing.Executor;
@@ -9,6 +11,7 @@ using Routing.Executor.Http;
 using Routing.Executor.Tenancy;
 using Routing.Memory;
 using Routing.Policy;
+using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
 
@@ -119,6 +122,8 @@ public sealed class LocalStack : IAsyncDisposable
                 services.Add(new LocalService(name, app, (ServiceEndpointOptions)app.Services.GetService(typeof(ServiceEndpointOptions))!));
                 await app.StartAsync(cancellationToken);
             }
+
+            await stack.WaitUntilReadyAsync(ReadyTimeout, cancellationToken);
         }
         catch
         {
@@ -126,6 +131,39 @@ public sealed class LocalStack : IAsyncDisposable
             throw;
         }
         return stack;
+    }
+
+    /// <summary>How long start-up waits for every service's readiness checks (the policy loads its models and the
+    /// memory service its index in the background).</summary>
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// Returns once every service passes its readiness checks, so that callers (and the READY line) never meet a
+    /// policy service that still loads its model: an executor step would otherwise fall back instead of routing.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        foreach (var service in Services)
+        {
+            var health = service.App.Services.GetRequiredService<HealthCheckService>();
+            while (true)
+            {
+                var report = await health.CheckHealthAsync(c => c.Tags.Contains(HealthTags.Ready), cancellationToken);
+                if (report.Status == HealthStatus.Healthy)
+                {
+                    break;
+                }
+
+                if (deadline.Elapsed > timeout)
+                {
+                    var failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description ?? e.Value.Status.ToString()}");
+                    throw new TimeoutException($"the {service.Name} service was not ready after {timeout.TotalSeconds:0} s ({string.Join("; ", failing)})");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -55,7 +55,9 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
                 Messages = observation.Length == 0
                     ? [new ChatMessage("user", taskText)]
                     : [new ChatMessage("user", taskText), new ChatMessage("tool", observation)],
-                MaxTokens = request.MaxTokens,
+                // 0 means each agent's own maximum (the contract): the simulated episode decides how much an agent
+                // writes, and a lower cap would cut the reported usage the in-process episode counts in full.
+                MaxTokens = request.MaxTokens > 0 ? request.MaxTokens : int.MaxValue,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
                 Signals = Signals(observation, last),
