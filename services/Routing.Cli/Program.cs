@@ -8,5 +8,6 @@ var root = new RootCommand("routing: budget-aware model routing for LLM agents")
     SimCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
+    ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

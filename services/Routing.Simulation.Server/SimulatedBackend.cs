@@ -150,14 +150,4 @@ public sealed class SimulatedBackend
 
         public EpisodeEnd? End { get; set; }
     }
-
-    /// <summary>Plays the recorded agents, then stops.</summary>
-    private sealed class ReplayRouter(List<int> agents) : IStepRouter
-    {
-        public void BeginEpisode(in SimTask task, AgentPool pool)
-        {
-        }
-
-        public int ChooseAgent(in StepContext context) => context.Step < agents.Count ? agents[context.Step] : StepDecision.Stop;
-    }
 }

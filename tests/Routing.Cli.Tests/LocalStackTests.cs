@@ -36,7 +36,30 @@ public sealed class LocalStackTests
             var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = "" });
             Assert.True(health.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{service.Name} is {health.Status}");
         }
-        Assert.Equal(["budget", "policy", "memory"], stack.Services.Select(s => s.Name));
+        Assert.Equal(["budget", "policy", "memory", "executor"], stack.Services.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task UpServesAnOpenAiClientThroughTheExecutorOnTheSimulator()
+    {
+        await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = new Uri(stack.ExecutorOpenAiAddress + "/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LocalStack.DevApiKey);
+
+        using var opened = await http.PostAsync(new Uri("routing/tasks", UriKind.Relative),
+            new StringContent("""{"task_id":"coding-2-7","limit_micros":500000}"""));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
+        {
+            Content = new StringContent("""{"model":"auto","messages":[{"role":"user","content":"Fix the failing test"}]}"""),
+        };
+        request.Headers.Add("X-Routing-Task-Id", "coding-2-7");
+        using var completion = await http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, opened.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, completion.StatusCode);
+        using var json = System.Text.Json.JsonDocument.Parse(await completion.Content.ReadAsStringAsync());
+        Assert.True(json.RootElement.GetProperty("routing").GetProperty("cost_micros").GetInt64() > 0);
+        Assert.Equal("policy", json.RootElement.GetProperty("routing").GetProperty("reason").GetString());
     }
 
     [Fact]

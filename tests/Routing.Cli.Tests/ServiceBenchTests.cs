@@ -4,7 +4,7 @@ using Xunit;
 namespace Routing.Cli.Tests;
 
 /// <summary>
-/// Tiny runs of the policy and memory benchmarks: every side is measured, nothing fails, and the exactness
+/// Tiny runs of the policy, memory and executor benchmarks: every side is measured, nothing fails, and the exactness
 /// checks agree. Their figures belong in docs/benchmarks.md, never in assertions.
 /// </summary>
 public sealed class ServiceBenchTests
@@ -34,5 +34,15 @@ public sealed class ServiceBenchTests
         Assert.Equal(300, size.Indexed);
         Assert.Equal(0, size.ResultMismatches);
         Assert.True(size.MemoryRatio > 0);
+    }
+
+    [Fact]
+    public async Task ExecutorBenchMeasuresBothPathsWithoutErrorsOrOverruns()
+    {
+        var report = await ExecutorBenchCommand.RunAsync(callers: 2, TimeSpan.FromMilliseconds(300), CancellationToken.None);
+
+        Assert.True(report.Direct.Steps > 0 && report.Direct.Errors == 0, $"direct: {report.Direct.Steps} steps, {report.Direct.Errors} errors");
+        Assert.True(report.Executor.Steps > 0 && report.Executor.Errors == 0, $"executor: {report.Executor.Steps} steps, {report.Executor.Errors} errors");
+        Assert.Equal(0, report.OverrunMicros);
     }
 }

@@ -12,5 +12,6 @@ public static class BenchCommand
         PolicyBenchCommand.Create(),
         MemoryBenchCommand.Create(),
         RoutingBenchCommand.Create(),
+        ExecutorBenchCommand.Create(),
     };
 }

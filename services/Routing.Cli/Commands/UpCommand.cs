@@ -14,7 +14,7 @@ public static class UpCommand
             Description = "Redis connection string (StackExchange.Redis format). Default: Routing__Redis__ConnectionString, else an embedded Redis-compatible server.",
         };
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
-        var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (gRPC budget 5101, policy 5102, memory 5103; metrics 9101–9103)." };
+        var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (gRPC budget 5101, policy 5102, memory 5103, executor 5104; OpenAI HTTP 8104; metrics 9101–9104)." };
         var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
         {
             redis, bind, anyPorts,
@@ -47,8 +47,9 @@ public static class UpCommand
         }
         table.AddRow("redis", stack.RedisIsEmbedded ? $"{stack.RedisConnectionString} (embedded Garnet, in memory)" : stack.RedisConnectionString, "");
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: the in-process simulator's.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
-        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")));
+        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress}");
     }
 }

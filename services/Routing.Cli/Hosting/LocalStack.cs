@@ -1,8 +1,12 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Routing.Budget;
 using Routing.EmbeddedRedis;
+using Routing.Executor;
+using Routing.Executor.Http;
+using Routing.Executor.Tenancy;
 using Routing.Memory;
 using Routing.Policy;
 using Routing.ServiceDefaults.Hosting;
@@ -24,13 +28,25 @@ public sealed record LocalService(string Name, WebApplication App, ServiceEndpoi
 /// </summary>
 public sealed class LocalStack : IAsyncDisposable
 {
-    /// <summary>The services <c>routing up</c> starts: name, default ports, and how to build the host.</summary>
-    private static readonly (string Name, int GrpcPort, int MetricsPort, Func<string[], Action<WebApplicationBuilder>, WebApplication> Build)[] Catalog =
+    /// <summary>The tenant <c>routing up</c> configures, and its API key (loopback use only).</summary>
+    public const string DevTenant = "dev";
+
+    public const string DevApiKey = "sk-routing-dev";
+
+    /// <summary>
+    /// The services <c>routing up</c> starts, in order: name, default ports, how to build the host, and settings
+    /// that depend on the services started before it.
+    /// </summary>
+    private static readonly (string Name, int GrpcPort, int MetricsPort, Func<string[], Action<WebApplicationBuilder>, WebApplication> Build,
+        Func<LocalStack, bool, Dictionary<string, string?>>? Settings)[] Catalog =
     [
-        ("budget", BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort, BudgetServiceHost.Build),
-        ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build),
-        ("memory", MemoryServiceHost.DefaultGrpcPort, MemoryServiceHost.DefaultMetricsPort, MemoryServiceHost.Build),
+        ("budget", BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort, BudgetServiceHost.Build, null),
+        ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build, null),
+        ("memory", MemoryServiceHost.DefaultGrpcPort, MemoryServiceHost.DefaultMetricsPort, MemoryServiceHost.Build, null),
+        ("executor", ExecutorServiceHost.DefaultGrpcPort, ExecutorServiceHost.DefaultMetricsPort, ExecutorServiceHost.Build, ExecutorSettings),
     ];
+
+    private readonly string _tenantsFile = Path.Combine(Path.GetTempPath(), $"routing-up-tenants-{Guid.NewGuid():N}.json");
 
     private readonly EmbeddedRedisServer? _embeddedRedis;
 
@@ -53,6 +69,12 @@ public sealed class LocalStack : IAsyncDisposable
 
     public LocalService Memory => Find("memory");
 
+    public LocalService Executor => Find("executor");
+
+    /// <summary>Base URL of the executor's OpenAI-compatible endpoint (what an OpenAI client's base_url names).</summary>
+    public string ExecutorOpenAiAddress =>
+        $"http://{Executor.Endpoint.BindAddress}:{Executor.App.Services.GetRequiredService<HttpListenerEndpoint>().Port}/v1";
+
     /// <param name="redisConnectionString">Null or empty starts the embedded server.</param>
     /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
     public static async Task<LocalStack> StartAsync(string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken)
@@ -68,7 +90,8 @@ public sealed class LocalStack : IAsyncDisposable
         var stack = new LocalStack(embedded, redisConnectionString, services);
         try
         {
-            foreach (var (name, grpcPort, metricsPort, build) in Catalog)
+            File.WriteAllText(stack._tenantsFile, TenantKeyFile.Write([(DevTenant, DevApiKey)]));
+            foreach (var (name, grpcPort, metricsPort, build, extra) in Catalog)
             {
                 var settings = new Dictionary<string, string?>
                 {
@@ -78,6 +101,10 @@ public sealed class LocalStack : IAsyncDisposable
                     ["Routing:Service:MetricsPort"] = (anyPorts ? 0 : metricsPort).ToString(CultureInfo.InvariantCulture),
                     [LoggingSetup.FormatKey] = logFormat,
                 };
+                foreach (var (key, value) in extra?.Invoke(stack, anyPorts) ?? [])
+                {
+                    settings[key] = value;
+                }
                 var app = build([], builder => builder.Configuration.AddInMemoryCollection(settings));
                 services.Add(new LocalService(name, app, (ServiceEndpointOptions)app.Services.GetService(typeof(ServiceEndpointOptions))!));
                 await app.StartAsync(cancellationToken);
@@ -99,7 +126,23 @@ public sealed class LocalStack : IAsyncDisposable
             await Services[i].App.DisposeAsync();
         }
         _embeddedRedis?.Dispose();
+        File.Delete(_tenantsFile);
     }
+
+    /// <summary>The executor talks to the services started before it and serves the simulator's agents in-process.</summary>
+    private static Dictionary<string, string?> ExecutorSettings(LocalStack stack, bool anyPorts) => new()
+    {
+        ["Routing:Executor:BudgetAddress"] = stack.Budget.GrpcAddress,
+        ["Routing:Executor:PolicyAddress"] = stack.Policy.GrpcAddress,
+        ["Routing:Executor:MemoryAddress"] = stack.Memory.GrpcAddress,
+        ["Routing:Executor:HttpPort"] = (anyPorts ? 0 : ExecutorServiceHost.DefaultHttpPort).ToString(CultureInfo.InvariantCulture),
+        ["Routing:AgentPool:File"] = "",
+        ["Routing:AgentPool:UseSimulator"] = "true",
+        // Simulated agents report their simulated context as prompt tokens, not the messages sent; this covers
+        // the contexts of simulated episodes up to their horizon so that reservations bound real (simulated) spend.
+        ["Routing:Executor:InputTokenFloor"] = "65536",
+        ["Routing:Tenants:File"] = stack._tenantsFile,
+    };
 
     private LocalService Find(string name)
     {

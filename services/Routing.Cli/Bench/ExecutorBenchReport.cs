@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace Routing.Cli.Bench;
+
+/// <summary>One path of the executor benchmark: steps per second and per-step latency over all callers.</summary>
+public sealed record ExecutorPathSummary(
+    string Path,
+    [property: JsonPropertyName("steps_per_s")] double StepsPerSecond,
+    [property: JsonPropertyName("p50_ms")] double P50Ms,
+    [property: JsonPropertyName("p99_ms")] double P99Ms,
+    long Steps,
+    long Errors);
+
+/// <summary>
+/// <c>routing bench executor</c>: the same instant backend called directly (the production HTTP backend client)
+/// and through the executor (gRPC Step: features, policy, reserve, backend, commit, log); added = executor − direct.
+/// </summary>
+public sealed record ExecutorBenchReport(
+    string Benchmark,
+    int Callers,
+    [property: JsonPropertyName("seconds_per_path")] double SecondsPerPath,
+    string Redis,
+    ExecutorPathSummary Direct,
+    ExecutorPathSummary Executor,
+    [property: JsonPropertyName("added_p50_ms")] double AddedP50Ms,
+    [property: JsonPropertyName("added_p99_ms")] double AddedP99Ms,
+    [property: JsonPropertyName("overrun_micros")] long OverrunMicros);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ExecutorBenchReport))]
+public sealed partial class ExecutorBenchJsonContext : JsonSerializerContext;

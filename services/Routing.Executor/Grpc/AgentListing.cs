@@ -1,0 +1,28 @@
+using Routing.Contracts.Executor.V1;
+using Routing.Executor.Pipeline;
+
+namespace Routing.Executor.Grpc;
+
+/// <summary>The pool as <c>ListAgents</c> answers it (prices, never credentials).</summary>
+public static class AgentListing
+{
+    public static ListAgentsResponse Of(AgentCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var response = new ListAgentsResponse { PoolVersion = catalog.Snapshot.Version, FallbackAgent = catalog.Fallback?.Name ?? "" };
+        foreach (var agent in catalog.Ordered)
+        {
+            response.Agents.Add(new Agent
+            {
+                Name = agent.Name,
+                Model = agent.Model,
+                Tier = AgentCatalog.TierOf(agent),
+                TierRank = agent.Tier,
+                PriceInMicrosPerMtok = agent.PriceInMicrosPerMTok,
+                PriceOutMicrosPerMtok = agent.PriceOutMicrosPerMTok,
+                MaxOutputTokens = agent.MaxOutputTokens,
+            });
+        }
+        return response;
+    }
+}

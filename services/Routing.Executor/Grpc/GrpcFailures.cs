@@ -1,0 +1,32 @@
+using System.Globalization;
+using Grpc.Core;
+using Routing.Executor.Pipeline;
+
+namespace Routing.Executor.Grpc;
+
+/// <summary>The gRPC status of each <see cref="StepFailureKind"/>; budget refusals carry what remains in a trailer.</summary>
+public static class GrpcFailures
+{
+    public const string RemainingTrailer = "routing-remaining-micros";
+
+    public static RpcException ToRpc(StepFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var code = failure.Kind switch
+        {
+            StepFailureKind.Invalid => StatusCode.InvalidArgument,
+            StepFailureKind.NotYourTask => StatusCode.PermissionDenied,
+            StepFailureKind.Conflict => StatusCode.AlreadyExists,
+            StepFailureKind.TaskClosed or StepFailureKind.BudgetExhausted or StepFailureKind.BackendRejected => StatusCode.FailedPrecondition,
+            StepFailureKind.InProgress => StatusCode.Aborted,
+            StepFailureKind.BackendTimeout => StatusCode.DeadlineExceeded,
+            _ => StatusCode.Unavailable,
+        };
+        var trailers = new Metadata();
+        if (failure.RemainingMicros is { } remaining)
+        {
+            trailers.Add(RemainingTrailer, remaining.ToString(CultureInfo.InvariantCulture));
+        }
+        return new RpcException(new Status(code, failure.Message), trailers);
+    }
+}

@@ -1,0 +1,23 @@
+namespace Routing.Executor.Http;
+
+/// <summary>Headers of the OpenAI-compatible endpoint beyond the OpenAI API's own.</summary>
+public static class ChatCompletionHeaders
+{
+    /// <summary>Required on every chat completion: the task the step belongs to (opened before).</summary>
+    public const string TaskId = "X-Routing-Task-Id";
+
+    /// <summary>Optional: a retry with the same key replays the first answer instead of spending again.</summary>
+    public const string IdempotencyKey = "Idempotency-Key";
+
+    /// <summary>Optional cost preference λ ≥ 0 for the step's routing decision.</summary>
+    public const string CostPreference = "X-Routing-Cost-Preference";
+
+    public const string Agent = "X-Routing-Agent";
+
+    public const string CostMicros = "X-Routing-Cost-Micros";
+
+    public const string RemainingMicros = "X-Routing-Remaining-Micros";
+
+    /// <summary>The model value that asks the executor to route the step (any agent name pins it instead).</summary>
+    public const string RoutedModel = "auto";
+}

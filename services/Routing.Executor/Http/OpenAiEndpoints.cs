@@ -1,0 +1,272 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using Routing.Backends;
+using Routing.Contracts.Executor.V1;
+using Routing.Executor.Pipeline;
+using Routing.Executor.Tasks;
+using Routing.Executor.Tenancy;
+using StackExchange.Redis;
+
+namespace Routing.Executor.Http;
+
+/// <summary>
+/// The OpenAI-compatible HTTP/1 endpoint (<c>POST /v1/chat/completions</c>, streamed or not, <c>GET /v1/models</c>)
+/// and the task calls an OpenAI-only client needs around it (<c>/v1/routing/tasks…</c>, proto3 JSON bodies).
+/// </summary>
+public static class OpenAiEndpoints
+{
+    private static readonly JsonFormatter TaskJson = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true).WithFormatDefaultValues(true));
+    private static readonly JsonParser TaskParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+
+    public static void MapOpenAiEndpoints(this WebApplication app, HttpListenerEndpoint http)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(http);
+        // The OpenAI paths answer only on the HTTP port, as gRPC answers only on its own.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/v1") && context.Connection.LocalPort != http.Port)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            return next(context);
+        });
+        app.MapPost("/v1/chat/completions", ChatCompletionsAsync);
+        app.MapGet("/v1/models", ModelsAsync);
+        app.MapPost("/v1/routing/tasks", (HttpContext c) => TaskCallAsync(c, async (ops, tenant, body) =>
+            await ops.OpenAsync(tenant, Parse(OpenTaskRequest.Parser, body), c.RequestAborted)));
+        app.MapGet("/v1/routing/tasks/{taskId}", (HttpContext c, string taskId) => TaskCallAsync(c, async (ops, tenant, _) =>
+            await ops.GetAsync(tenant, new GetTaskRequest { TaskId = taskId }, c.RequestAborted)));
+        app.MapPost("/v1/routing/tasks/{taskId}/complete", (HttpContext c, string taskId) => TaskCallAsync(c, async (ops, tenant, body) =>
+        {
+            var outcome = Parse(Outcome.Parser, body);
+            return await ops.CompleteAsync(tenant, new CompleteTaskRequest { TaskId = taskId, Outcome = outcome }, c.RequestAborted);
+        }));
+    }
+
+    private static async Task ChatCompletionsAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        try
+        {
+            var tenant = services.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
+            var taskId = context.Request.Headers[ChatCompletionHeaders.TaskId].ToString();
+            if (taskId.Length == 0)
+            {
+                throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.TaskId,
+                    $"Missing required header '{ChatCompletionHeaders.TaskId}': open a task (POST /v1/routing/tasks) and name it on every call."));
+            }
+            var key = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
+            var request = ChatCompletionRequest.Parse(await ReadBodyAsync(context), taskId, key.Length > 0 ? key : null, CostPreference(context));
+            var pipeline = services.GetRequiredService<StepPipeline>();
+            if (request.Stream)
+            {
+                await StreamAsync(context, pipeline, tenant, request);
+                return;
+            }
+            var step = await pipeline.RunAsync(tenant, request.Command, context.RequestAborted);
+            SetRoutingHeaders(context.Response, step);
+            context.Response.ContentType = "application/json";
+            await using var json = new Utf8JsonWriter(context.Response.Body);
+            ChatCompletionWriter.WriteCompletion(json, CompletionId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), step);
+            await json.FlushAsync();
+        }
+        catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
+        {
+            await error.WriteAsync(context.Response);
+        }
+    }
+
+    /// <summary>
+    /// Routes and reserves before the first byte, so a refusal is still an ordinary JSON error with its status;
+    /// then relays the backend's chunks and ends with a usage-and-routing chunk and <c>[DONE]</c>. A failure
+    /// mid-stream is sent as an <c>error</c> event (the status is already 200).
+    /// </summary>
+    private static async Task StreamAsync(HttpContext context, StepPipeline pipeline, string tenant, ChatCompletionRequest.Parsed request)
+    {
+        var id = CompletionId();
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var start = await pipeline.PrepareAsync(tenant, request.Command, context.RequestAborted);
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        var buffer = new ArrayBufferWriter<byte>();
+        if (start.Replay is { } replay)
+        {
+            SetRoutingHeaders(response, replay);
+            await SendAsync(response, buffer, json => ChatCompletionWriter.WriteChunk(json, id, created, replay.Decision.Model,
+                new ChatChunk(replay.Content, null, replay.FinishReason, null), first: true));
+            await SendAsync(response, buffer, json => ChatCompletionWriter.WriteUsageChunk(json, id, created, replay));
+            await response.WriteAsync("data: [DONE]\n\n");
+            return;
+        }
+
+        var step = start.Prepared!;
+        response.Headers[ChatCompletionHeaders.Agent] = step.Agent.Name;
+        var backendStarted = Stopwatch.GetTimestamp();
+        var content = new StringBuilder();
+        var logprobs = new List<Routing.Backends.TokenLogprob>();
+        ChatUsage? usage = null;
+        string finishReason = "stop";
+        var first = true;
+        try
+        {
+            await foreach (var chunk in step.Backend.StreamAsync(step.Call, context.RequestAborted))
+            {
+                content.Append(chunk.ContentDelta);
+                if (chunk.Logprobs is { } chunkLogprobs)
+                {
+                    logprobs.AddRange(chunkLogprobs);
+                }
+                if (chunk.Usage is { } reported)
+                {
+                    usage = reported;
+                }
+                if (chunk.FinishReason is { } finish)
+                {
+                    finishReason = finish;
+                }
+                if (chunk.ContentDelta.Length > 0 || chunk.FinishReason is not null || chunk.ToolCallDeltas is not null || first)
+                {
+                    var current = chunk;
+                    var isFirst = first;
+                    await SendAsync(response, buffer, json => ChatCompletionWriter.WriteChunk(json, id, created, step.Agent.Model, current, isFirst));
+                    first = false;
+                }
+            }
+            if (usage is null)
+            {
+                throw new BackendException(BackendFailure.BadResponse, "the stream ended without reporting usage", mayHaveBeenBilled: true);
+            }
+        }
+        catch (Exception e)
+        {
+            var failure = await pipeline.FailAsync(step, e, Stopwatch.GetElapsedTime(backendStarted));
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await SendAsync(response, buffer, OpenAiErrorBody.From(failure).WriteTo);
+            }
+            return;
+        }
+
+        var result = new ChatResult(content.ToString(), finishReason, usage.Value, logprobs.Count > 0 ? logprobs : null, null, step.Agent.Model);
+        var answer = await pipeline.CompleteAsync(step, result, Stopwatch.GetElapsedTime(backendStarted));
+        await SendAsync(response, buffer, json => ChatCompletionWriter.WriteUsageChunk(json, id, created, answer));
+        await response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    private static async Task SendAsync(HttpResponse response, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
+    {
+        buffer.ResetWrittenCount();
+        buffer.Write("data: "u8);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            write(json);
+        }
+        buffer.Write("\n\n"u8);
+        await response.Body.WriteAsync(buffer.WrittenMemory);
+        await response.Body.FlushAsync();
+    }
+
+    private static async Task ModelsAsync(HttpContext context)
+    {
+        try
+        {
+            context.RequestServices.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
+            var catalog = context.RequestServices.GetRequiredService<StepPipeline>().Catalog;
+            context.Response.ContentType = "application/json";
+            await using var json = new Utf8JsonWriter(context.Response.Body);
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            foreach (var name in new[] { ChatCompletionHeaders.RoutedModel }.Concat(catalog.Ordered.Select(a => a.Name)))
+            {
+                json.WriteStartObject();
+                json.WriteString("id", name);
+                json.WriteString("object", "model");
+                json.WriteString("owned_by", "routing");
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+            await json.FlushAsync();
+        }
+        catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
+        {
+            await error.WriteAsync(context.Response);
+        }
+    }
+
+    private static async Task TaskCallAsync(HttpContext context, Func<TaskOperations, string, string, Task<TaskInfo>> call)
+    {
+        try
+        {
+            var tenant = context.RequestServices.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
+            var body = HttpMethods.IsPost(context.Request.Method) ? Encoding.UTF8.GetString((await ReadBodyAsync(context)).Span) : "";
+            var info = await call(context.RequestServices.GetRequiredService<TaskOperations>(), tenant, body);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(TaskJson.Format(info));
+        }
+        catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
+        {
+            await error.WriteAsync(context.Response);
+        }
+    }
+
+    private static T Parse<T>(MessageParser<T> parser, string body)
+        where T : IMessage<T>, new()
+    {
+        try
+        {
+            return TaskParser.Parse<T>(body.Length == 0 ? "{}" : body);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        {
+            _ = parser;
+            throw new OpenAiRequestException(new OpenAiErrorBody(400, $"The request body is not a valid {typeof(T).Name} in proto3 JSON: {e.Message}", "invalid_request_error", null, "invalid_json"));
+        }
+    }
+
+    private static OpenAiErrorBody? ErrorOf(Exception e) => e switch
+    {
+        UnauthenticatedException u => OpenAiErrorBody.Unauthenticated(u.Message),
+        OpenAiRequestException r => r.Error,
+        StepFailure f => OpenAiErrorBody.From(f),
+        RedisException r when Routing.ServiceDefaults.Grpc.StorageErrorInterceptor.IsUnavailable(r) =>
+            new OpenAiErrorBody(503, $"the executor's Redis is unreachable; nothing was spent, retry ({r.Message})", "server_error", null, "state_unavailable"),
+        _ => null,
+    };
+
+    private static double? CostPreference(HttpContext context)
+    {
+        var value = context.Request.Headers[ChatCompletionHeaders.CostPreference].ToString();
+        if (value.Length == 0)
+        {
+            return null;
+        }
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var lambda)
+            ? lambda
+            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.CostPreference, $"Header '{ChatCompletionHeaders.CostPreference}' must be a number ≥ 0 (got '{value}')."));
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static void SetRoutingHeaders(HttpResponse response, StepResponse step)
+    {
+        response.Headers[ChatCompletionHeaders.Agent] = step.Decision.Agent;
+        response.Headers[ChatCompletionHeaders.CostMicros] = step.CostMicros.ToString(CultureInfo.InvariantCulture);
+        response.Headers[ChatCompletionHeaders.RemainingMicros] = step.Budget.RemainingMicros.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static string CompletionId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,49 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.Options;
+using Routing.Contracts.Budget.V1;
+using Routing.Contracts.Policy.V1;
+using Routing.Executor.Options;
+
+namespace Routing.Executor.Pipeline;
+
+/// <summary>gRPC clients of the budget and policy services, one channel each for the process.</summary>
+public sealed class ServiceClients : IDisposable
+{
+    private readonly GrpcChannel _budget;
+    private readonly GrpcChannel _policy;
+
+    public ServiceClients(IOptions<ExecutorOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _budget = Open(options.Value.BudgetAddress);
+        _policy = Open(options.Value.PolicyAddress);
+        Budget = new BudgetService.BudgetServiceClient(_budget);
+        Policy = new PolicyService.PolicyServiceClient(_policy);
+    }
+
+    public BudgetService.BudgetServiceClient Budget { get; }
+
+    public PolicyService.PolicyServiceClient Policy { get; }
+
+    /// <summary>
+    /// <c>dns:///host:port</c> (a headless Service in a cluster) balances round-robin over every address: HTTP/2
+    /// would otherwise pin all calls to one pod. <c>http://</c> addresses connect directly.
+    /// </summary>
+    public static GrpcChannel Open(string address)
+    {
+        var options = new GrpcChannelOptions
+        {
+            Credentials = ChannelCredentials.Insecure,
+            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+        };
+        return GrpcChannel.ForAddress(address, options);
+    }
+
+    public void Dispose()
+    {
+        _budget.Dispose();
+        _policy.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Routing.Backends;
+
+namespace Routing.Executor.Pipeline;
+
+/// <summary>What the caller observed since its last step; feeds the step features.</summary>
+public sealed record StepSignals(string Observation = "", bool LastStepFailed = false, bool ErrorObserved = false, bool Retried = false, double? SelfConfidence = null)
+{
+    public static readonly StepSignals None = new();
+}
+
+/// <summary>One step as a caller asked for it, before validation (gRPC and HTTP both build one).</summary>
+public sealed record StepCommand
+{
+    public required string TaskId { get; init; }
+
+    public required IReadOnlyList<ChatMessage> Messages { get; init; }
+
+    public JsonElement? Tools { get; init; }
+
+    /// <summary>0: the configured default, capped by the chosen agent's maximum.</summary>
+    public int MaxTokens { get; init; }
+
+    /// <summary>Pinned agent; null routes the step.</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>How the caller's protocol names the agent field (<c>agent</c> over gRPC, <c>model</c> over HTTP).</summary>
+    public string AgentField { get; init; } = "agent";
+
+    /// <summary>How the caller's protocol names the output cap.</summary>
+    public string MaxTokensField { get; init; } = "max_tokens";
+
+    public string? IdempotencyKey { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public bool Logprobs { get; init; }
+
+    public int TopLogprobs { get; init; }
+
+    public double? CostPreference { get; init; }
+
+    public StepSignals Signals { get; init; } = StepSignals.None;
+}

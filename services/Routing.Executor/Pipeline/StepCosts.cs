@@ -1,0 +1,61 @@
+using System.Text;
+using Routing.Backends;
+
+namespace Routing.Executor.Pipeline;
+
+/// <summary>
+/// Money arithmetic of a step, in integer micro-dollars rounded up (a fraction of a micro-dollar is charged as
+/// one, so rounding never under-reserves).
+/// </summary>
+public static class StepCosts
+{
+    /// <summary>Tokens a chat template adds around each message and at the end; generous for common templates.</summary>
+    public const int PerMessageOverheadTokens = 8;
+
+    private const long MicrosPerMillion = 1_000_000;
+
+    /// <summary>
+    /// An upper bound on the prompt tokens of a call without running the backend's tokenizer: byte-level BPE
+    /// tokenizers never produce more tokens than UTF-8 bytes, so bytes plus template overhead bound the count
+    /// from above. This over-reserves (typically 3–4×), which only ties up budget until the commit.
+    /// </summary>
+    public static int InputTokenBound(IReadOnlyList<ChatMessage> messages, string? toolsJson)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        long bytes = PerMessageOverheadTokens;
+        foreach (var message in messages)
+        {
+            bytes += PerMessageOverheadTokens + Encoding.UTF8.GetByteCount(message.Content);
+            if (message.Name is { } name)
+            {
+                bytes += Encoding.UTF8.GetByteCount(name);
+            }
+            if (message.ToolCalls is { } calls)
+            {
+                bytes += Encoding.UTF8.GetByteCount(calls.GetRawText());
+            }
+        }
+        if (toolsJson is not null)
+        {
+            bytes += Encoding.UTF8.GetByteCount(toolsJson);
+        }
+        return (int)Math.Min(int.MaxValue, bytes);
+    }
+
+    /// <summary>Worst case of one call: every input token and <paramref name="maxTokens"/> output tokens.</summary>
+    public static long WorstCase(AgentDefinition agent, int inputTokens, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return Price(inputTokens, agent.PriceInMicrosPerMTok) + Price(maxTokens, agent.PriceOutMicrosPerMTok);
+    }
+
+    /// <summary>What a call cost, from the usage the backend reported.</summary>
+    public static long Actual(AgentDefinition agent, ChatUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return Price(usage.PromptTokens, agent.PriceInMicrosPerMTok) + Price(usage.CompletionTokens, agent.PriceOutMicrosPerMTok);
+    }
+
+    private static long Price(long tokens, long microsPerMillion) =>
+        tokens <= 0 || microsPerMillion <= 0 ? 0 : checked(tokens * microsPerMillion + MicrosPerMillion - 1) / MicrosPerMillion;
+}

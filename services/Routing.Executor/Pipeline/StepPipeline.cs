@@ -1,0 +1,606 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Routing.Backends;
+using Routing.Contracts.Budget.V1;
+using Routing.Contracts.Common.V1;
+using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Policy.V1;
+using Routing.Executor.Episodes;
+using Routing.Executor.Metrics;
+using Routing.Executor.Options;
+using Routing.Executor.Tasks;
+using Routing.Features;
+
+namespace Routing.Executor.Pipeline;
+
+/// <summary>
+/// One step: features → route (policy, or the fallback agent when it is down) → reserve the worst case →
+/// backend call → commit the reported usage (or release, or commit the reservation when the failed call may
+/// have been billed) → task state, episode log, replay record. Every refusal is a <see cref="StepFailure"/>.
+/// Money is never spent without a granted reservation: if the budget service cannot be asked, the step is refused.
+/// </summary>
+public sealed class StepPipeline
+{
+    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
+
+    private readonly IAgentPool _pool;
+    private readonly ServiceClients _clients;
+    private readonly TaskStore _tasks;
+    private readonly EpisodeLog _episodes;
+    private readonly ParkedCommits _parked;
+    private readonly ExecutorOptions _options;
+    private readonly ILogger<StepPipeline> _logger;
+    private AgentCatalog? _catalog;
+
+    public StepPipeline(
+        IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, ParkedCommits parked, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _pool = pool;
+        _clients = clients;
+        _tasks = tasks;
+        _episodes = episodes;
+        _parked = parked;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>The pool as routing sees it; rebuilt when the pool's snapshot changes.</summary>
+    public AgentCatalog Catalog
+    {
+        get
+        {
+            var snapshot = _pool.Current;
+            var catalog = _catalog;
+            if (catalog is null || !ReferenceEquals(catalog.Snapshot, snapshot))
+            {
+                catalog = AgentCatalog.Build(snapshot, _options.FallbackAgent);
+                _catalog = catalog;
+            }
+            return catalog;
+        }
+    }
+
+    /// <summary>Runs a whole non-streamed step.</summary>
+    public async Task<StepResponse> RunAsync(string tenant, StepCommand command, CancellationToken cancellationToken)
+    {
+        var start = await PrepareAsync(tenant, command, cancellationToken);
+        if (start.Replay is { } replay)
+        {
+            return replay;
+        }
+        var step = start.Prepared!;
+        var backendStarted = Stopwatch.GetTimestamp();
+        ChatResult result;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(_options.BackendTimeoutSeconds));
+            try
+            {
+                result = await step.Backend.CompleteAsync(step.Call, timeout.Token);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new BackendException(BackendFailure.Timeout, $"no answer within Routing:Executor:BackendTimeoutSeconds ({_options.BackendTimeoutSeconds} s)", true, e);
+            }
+        }
+        catch (Exception e) when (e is not StepFailure)
+        {
+            throw await FailAsync(step, e, Stopwatch.GetElapsedTime(backendStarted));
+        }
+        return await CompleteAsync(step, result, Stopwatch.GetElapsedTime(backendStarted));
+    }
+
+    /// <summary>Validates, routes and reserves; or returns the stored answer of an earlier attempt with the same key.</summary>
+    public async Task<StepStart> PrepareAsync(string tenant, StepCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await PrepareCoreAsync(tenant, command, started, cancellationToken);
+        }
+        catch (StepFailure failure)
+        {
+            ExecutorMetrics.Steps.WithLabels(ResultLabel(failure.Kind)).Inc();
+            throw;
+        }
+    }
+
+    private async Task<StepStart> PrepareCoreAsync(string tenant, StepCommand command, long started, CancellationToken cancellationToken)
+    {
+        var catalog = Catalog;
+        var pinned = Validate(command, catalog);
+
+        if (command.IdempotencyKey is { } key)
+        {
+            var stored = await _tasks.ClaimStepAsync(tenant, command.TaskId, key, _options.LeaseSeconds);
+            if (stored is { Length: > 0 })
+            {
+                var replay = StepResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
+                replay.Replayed = true;
+                return new StepStart(null, replay);
+            }
+            if (stored is not null)
+            {
+                throw new StepFailure(StepFailureKind.InProgress, $"a step with idempotency_key '{key}' is still running; retry it later for its answer", "idempotency_key");
+            }
+        }
+
+        try
+        {
+            return new StepStart(await RouteAndReserveAsync(tenant, command, catalog, pinned, started, cancellationToken), null);
+        }
+        catch
+        {
+            if (command.IdempotencyKey is { } claimed)
+            {
+                await _tasks.ReleaseStepAsync(tenant, command.TaskId, claimed);
+            }
+            throw;
+        }
+    }
+
+    private async Task<PreparedStep> RouteAndReserveAsync(
+        string tenant, StepCommand command, AgentCatalog catalog, AgentDefinition? pinned, long started, CancellationToken cancellationToken)
+    {
+        var signals = command.Signals;
+        var (outcome, state) = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retried, signals.LastStepFailed);
+        if (outcome == BeginOutcome.Missing)
+        {
+            throw StepFailure.NotYourTask(command.TaskId);
+        }
+        if (outcome == BeginOutcome.Completed)
+        {
+            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{command.TaskId}' is completed; open a new task for more steps", "task_id");
+        }
+
+        var toolsJson = command.Tools?.GetRawText();
+        var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
+        var inputTokens = Math.Max(_options.InputTokenFloor, messageTokens);
+        var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages[^1].Content;
+        var features = new float[FeatureSchemaV1.Width];
+        // The features see the context the caller sent; the floor only widens the reservation.
+        FeatureSchemaV1.Extract(state!.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
+
+        var (agent, decision) = pinned is not null
+            ? (pinned, Decision(pinned, RoutingReason.Pinned))
+            : await RouteAsync(command, state, catalog, features, inputTokens, cancellationToken);
+        var maxTokens = MaxTokensFor(command, agent);
+        var worstCase = StepCosts.WorstCase(agent, inputTokens, maxTokens);
+        var idempotencyKey = command.IdempotencyKey is { } key ? $"{key}:{Guid.NewGuid():N}" : Guid.NewGuid().ToString("N");
+        var reservation = await ReserveAsync(tenant, command.TaskId, worstCase, idempotencyKey, decision.Tier, cancellationToken);
+
+        var call = new ChatCall
+        {
+            Model = agent.Model,
+            Messages = command.Messages,
+            MaxTokens = maxTokens,
+            Temperature = command.Temperature,
+            Logprobs = command.Logprobs,
+            TopLogprobs = command.TopLogprobs,
+            Tools = command.Tools,
+            TaskId = command.TaskId,
+        };
+        return new PreparedStep
+        {
+            Tenant = tenant,
+            TaskId = command.TaskId,
+            StepIndex = state.Started - 1,
+            Agent = agent,
+            Backend = _pool.BackendFor(agent),
+            Call = call,
+            Decision = decision,
+            CostPreference = command.CostPreference,
+            Features = features,
+            ReservationId = reservation.ReservationId,
+            ReservedMicros = reservation.AmountMicros,
+            IdempotencyKey = command.IdempotencyKey,
+            StartedAt = started,
+        };
+    }
+
+    /// <summary>Commits a successful call's reported usage and answers the step.</summary>
+    public async Task<StepResponse> CompleteAsync(PreparedStep step, ChatResult result, TimeSpan backendElapsed)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(result);
+        ExecutorMetrics.BackendRequests.WithLabels(step.Agent.Name, "ok").Inc();
+        var cost = StepCosts.Actual(step.Agent, result.Usage);
+        var commit = await CommitAsync(step, cost);
+        var budget = commit?.Budget ?? new BudgetState { RemainingMicros = -1 };
+        var response = new StepResponse
+        {
+            Content = result.Content,
+            FinishReason = result.FinishReason,
+            ToolCallsJson = result.ToolCalls?.GetRawText() ?? "",
+            Decision = step.Decision,
+            Usage = new Usage { PromptTokens = result.Usage.PromptTokens, CompletionTokens = result.Usage.CompletionTokens },
+            CostMicros = cost,
+            ReservedMicros = step.ReservedMicros,
+            Budget = budget,
+            StepIndex = step.StepIndex,
+        };
+        if (result.Logprobs is { } logprobs)
+        {
+            foreach (var token in logprobs)
+            {
+                response.Logprobs.Add(new Contracts.Executor.V1.TokenLogprob { Token = token.Token, Logprob = token.Logprob });
+            }
+        }
+
+        var action = step.Decision.Tier == ModelTier.Large ? PreviousAction.Large : PreviousAction.Small;
+        var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
+        try
+        {
+            if (commit is not null)
+            {
+                await _tasks.FinishStepAsync(step.Tenant, step.TaskId, action, budget.RemainingMicros, budget.HasLargeCallsLeft ? budget.LargeCallsLeft : null);
+            }
+            if (step.IdempotencyKey is { } key)
+            {
+                await _tasks.StoreStepAsync(step.Tenant, step.TaskId, key, Convert.ToBase64String(response.ToByteArray()), _options.TaskTtlSeconds);
+            }
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException)
+        {
+            // The step is paid and ledgered; losing its feature history or replay record must not fail it.
+            _logger.LogWarning(e, "Task state for {TaskId} step {Step} was not recorded", step.TaskId, step.StepIndex);
+        }
+        await _episodes.AppendAsync(StepRecord(step, "ok", result.FinishReason, result.Usage, cost, budget.RemainingMicros, elapsed, backendElapsed));
+        ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.Ok).Inc();
+        ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
+        return response;
+    }
+
+    /// <summary>
+    /// Settles a failed call and returns the failure to throw. A call that cannot have been billed gives its
+    /// reservation back; one that may have been (a timeout after the request was sent, a garbled answer) commits
+    /// the reservation, the most it can have cost, so the ledger never under-counts real spend.
+    /// </summary>
+    public async Task<StepFailure> FailAsync(PreparedStep step, Exception error, TimeSpan backendElapsed)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var backend = error as BackendException
+            ?? new BackendException(BackendFailure.BadResponse, $"{error.GetType().Name}: {error.Message}", true, error);
+        var label = backend.Failure switch
+        {
+            BackendFailure.Timeout => "timeout",
+            BackendFailure.Unavailable => "unavailable",
+            BackendFailure.BadResponse => "bad_response",
+            _ => "rejected",
+        };
+        ExecutorMetrics.BackendRequests.WithLabels(step.Agent.Name, label).Inc();
+        long charged = 0;
+        long remaining = -1;
+        if (backend.MayHaveBeenBilled)
+        {
+            charged = step.ReservedMicros;
+            remaining = (await CommitAsync(step, charged))?.Budget.RemainingMicros ?? -1;
+        }
+        else
+        {
+            remaining = await ReleaseAsync(step);
+        }
+        if (step.IdempotencyKey is { } key)
+        {
+            await TryAsync(() => _tasks.ReleaseStepAsync(step.Tenant, step.TaskId, key));
+        }
+        var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
+        await _episodes.AppendAsync(StepRecord(step, label, null, null, charged, remaining, elapsed, backendElapsed));
+        ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.BackendError).Inc();
+        ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
+        var settled = backend.MayHaveBeenBilled
+            ? $"the reservation of {step.ReservedMicros} µ$ was committed because the backend may have billed the call"
+            : "the reservation was released";
+        var kind = backend.Failure switch
+        {
+            BackendFailure.Timeout => StepFailureKind.BackendTimeout,
+            BackendFailure.Unavailable => StepFailureKind.BackendUnavailable,
+            BackendFailure.BadResponse => StepFailureKind.BackendBadResponse,
+            _ => StepFailureKind.BackendRejected,
+        };
+        return new StepFailure(kind, $"agent '{step.Agent.Name}' failed ({label}): {backend.Message}; {settled}", remainingMicros: remaining >= 0 ? remaining : null);
+    }
+
+    private AgentDefinition? Validate(StepCommand command, AgentCatalog catalog)
+    {
+        if (command.TaskId.Length == 0)
+        {
+            throw StepFailure.Invalid("task_id", "is required");
+        }
+        if (command.TaskId.Length > 256 || command.TaskId.Any(char.IsControl))
+        {
+            throw StepFailure.Invalid("task_id", "must be at most 256 characters without control characters");
+        }
+        if (command.Messages.Count == 0)
+        {
+            throw StepFailure.Invalid("messages", "must hold at least one message");
+        }
+        for (var i = 0; i < command.Messages.Count; i++)
+        {
+            if (!Roles.Contains(command.Messages[i].Role))
+            {
+                throw StepFailure.Invalid(string.Create(CultureInfo.InvariantCulture, $"messages[{i}].role"),
+                    $"must be one of {string.Join(", ", Roles)} (got '{command.Messages[i].Role}')");
+            }
+        }
+        if (command.Tools is { } tools && tools.ValueKind != JsonValueKind.Array)
+        {
+            throw StepFailure.Invalid("tools", "must be a JSON array of tool definitions");
+        }
+        if (command.MaxTokens < 0)
+        {
+            throw StepFailure.Invalid(command.MaxTokensField, $"must be ≥ 1 (got {command.MaxTokens})");
+        }
+        if (command.IdempotencyKey is { } key && (key.Length == 0 || key.Length > 256 || key.Any(char.IsControl)))
+        {
+            throw StepFailure.Invalid("idempotency_key", "must be 1–256 characters without control characters");
+        }
+        if (command.Temperature is { } temperature && (!double.IsFinite(temperature) || temperature < 0 || temperature > 2))
+        {
+            throw StepFailure.Invalid("temperature", $"must be between 0 and 2 (got {temperature})");
+        }
+        if (command.TopLogprobs is < 0 or > 20)
+        {
+            throw StepFailure.Invalid("top_logprobs", $"must be between 0 and 20 (got {command.TopLogprobs})");
+        }
+        if (command.TopLogprobs > 0 && !command.Logprobs)
+        {
+            throw StepFailure.Invalid("top_logprobs", "needs logprobs to be true");
+        }
+        if (command.CostPreference is { } lambda && (!double.IsFinite(lambda) || lambda < 0))
+        {
+            throw StepFailure.Invalid("cost_preference", $"must be a finite number ≥ 0 (got {lambda})");
+        }
+        if (command.Signals.SelfConfidence is { } confidence && (!double.IsFinite(confidence) || confidence < 0 || confidence > 1))
+        {
+            throw StepFailure.Invalid("signals.self_confidence", $"must be between 0 and 1 (got {confidence})");
+        }
+        if (catalog.Ordered.Count == 0)
+        {
+            throw new StepFailure(StepFailureKind.BackendUnavailable, $"the agent pool (version {catalog.Snapshot.Version}) has no agents");
+        }
+        if (command.Agent is null)
+        {
+            return null;
+        }
+        var agent = catalog.Find(command.Agent)
+            ?? throw StepFailure.Invalid(command.AgentField, $"'{command.Agent}' is not an agent of the pool (ListAgents names them)");
+        if (command.MaxTokens > agent.MaxOutputTokens)
+        {
+            throw StepFailure.Invalid(command.MaxTokensField, $"must be at most {agent.MaxOutputTokens} for agent '{agent.Name}' (got {command.MaxTokens})");
+        }
+        return agent;
+    }
+
+    private int MaxTokensFor(StepCommand command, AgentDefinition agent) =>
+        Math.Min(command.MaxTokens > 0 ? command.MaxTokens : _options.DefaultMaxTokens, agent.MaxOutputTokens);
+
+    private async Task<(AgentDefinition Agent, RoutingDecision Decision)> RouteAsync(
+        StepCommand command, TaskProgress state, AgentCatalog catalog, float[] features, int inputTokens, CancellationToken cancellationToken)
+    {
+        var count = Math.Min(catalog.Ordered.Count, AgentCatalog.MaxCandidates);
+        var request = new RouteRequest
+        {
+            TaskId = command.TaskId,
+            Features = new StepFeatures { SchemaVersion = FeatureSchemaV1.Version },
+            Budget = new BudgetState { RemainingMicros = state.RemainingMicros },
+        };
+        request.Features.Values.Add(features);
+        if (state.LargeCallsLeft is { } left)
+        {
+            request.Budget.LargeCallsLeft = left;
+        }
+        if (command.CostPreference is { } lambda)
+        {
+            request.CostPreference = lambda;
+        }
+        for (var i = 0; i < count; i++)
+        {
+            var agent = catalog.Ordered[i];
+            request.Candidates.Add(new Candidate
+            {
+                Model = agent.Name,
+                Tier = AgentCatalog.TierOf(agent),
+                WorstCaseCostMicros = StepCosts.WorstCase(agent, inputTokens, MaxTokensFor(command, agent)),
+            });
+        }
+
+        RouteResponse answer;
+        try
+        {
+            answer = await _clients.Policy.RouteAsync(request,
+                deadline: DateTime.UtcNow.AddMilliseconds(_options.PolicyTimeoutMilliseconds), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ExecutorMetrics.PolicyFallbacks.Inc();
+            _logger.LogWarning("Policy service failed ({Status}: {Detail}); routing task {TaskId} to the fallback agent", e.StatusCode, e.Status.Detail, command.TaskId);
+            var fallback = catalog.Fallback!;
+            return (fallback, Decision(fallback, RoutingReason.PolicyFallback));
+        }
+
+        if (answer.Stop)
+        {
+            throw new StepFailure(StepFailureKind.BudgetExhausted,
+                $"budget exhausted: no agent's worst case fits the {state.RemainingMicros} µ$ that remain" +
+                (state.LargeCallsLeft is { } l ? $" (large calls left: {l})" : ""),
+                remainingMicros: state.RemainingMicros);
+        }
+        var chosen = catalog.Ordered[answer.CandidateIndex];
+        var decision = Decision(chosen, answer.Reason switch
+        {
+            DecisionReason.BudgetMask => RoutingReason.BudgetMask,
+            DecisionReason.LargeCap => RoutingReason.LargeCap,
+            _ => RoutingReason.Policy,
+        });
+        decision.PolicyVersion = answer.PolicyVersion;
+        decision.Probabilities.Add(answer.Probabilities);
+        return (chosen, decision);
+    }
+
+    private static RoutingDecision Decision(AgentDefinition agent, RoutingReason reason) => new()
+    {
+        Agent = agent.Name,
+        Model = agent.Model,
+        Tier = AgentCatalog.TierOf(agent),
+        Reason = reason,
+    };
+
+    private async Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, string idempotencyKey, ModelTier tier, CancellationToken cancellationToken)
+    {
+        var request = new ReserveRequest
+        {
+            Tenant = tenant,
+            TaskId = taskId,
+            AmountMicros = amount,
+            IdempotencyKey = idempotencyKey,
+            LeaseSeconds = _options.LeaseSeconds,
+            Tier = tier,
+        };
+        try
+        {
+            return await _clients.Budget.ReserveAsync(request, deadline: BudgetDeadline(), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
+            throw new StepFailure(StepFailureKind.BudgetExhausted,
+                $"budget exhausted: this step's worst case is {amount} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue("routing-refusal") ?? "limit"}); lower max_tokens or complete the task",
+                remainingMicros: remaining);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{taskId}': its budget ledger is closed or expired ({e.Status.Detail})", "task_id");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+            throw new StepFailure(StepFailureKind.Invalid, $"max_tokens makes the step's worst case ({amount} µ$) unacceptable to the budget service: {e.Status.Detail}", "max_tokens");
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ExecutorMetrics.BudgetUnavailable.Inc();
+            throw new StepFailure(StepFailureKind.BudgetUnavailable,
+                $"the budget service did not grant a reservation ({e.StatusCode}: {e.Status.Detail}); nothing was spent, retry later");
+        }
+    }
+
+    /// <summary>Commits with bounded retries; null when the budget service stayed unreachable (the commit is then parked and retried in the background).</summary>
+    private async Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros)
+    {
+        var request = new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Not cancelled with the caller: money was spent and must reach the ledger.
+                return await _clients.Budget.CommitAsync(request, deadline: BudgetDeadline());
+            }
+            catch (RpcException e) when (attempt < _options.CommitAttempts && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                ExecutorMetrics.BudgetUnavailable.Inc();
+                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt));
+            }
+            catch (RpcException e)
+            {
+                ExecutorMetrics.BudgetUnavailable.Inc();
+                _logger.LogError("Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} failed after {Attempts} attempts ({Status}: {Detail}); parked for the background retrier",
+                    actualMicros, step.TaskId, step.ReservationId, attempt, e.StatusCode, e.Status.Detail);
+                try
+                {
+                    await _parked.ParkAsync(request);
+                }
+                catch (StackExchange.Redis.RedisException redis)
+                {
+                    _logger.LogCritical(redis, "Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} could not be parked either; it is unledgered once the lease ends",
+                        actualMicros, step.TaskId, step.ReservationId);
+                }
+                return null;
+            }
+        }
+    }
+
+    private async Task<long> ReleaseAsync(PreparedStep step)
+    {
+        try
+        {
+            var released = await _clients.Budget.ReleaseAsync(
+                new ReleaseRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId }, deadline: BudgetDeadline());
+            return released.Budget.RemainingMicros;
+        }
+        catch (RpcException e)
+        {
+            // Nothing was spent; the lease gives the amount back when it ends.
+            _logger.LogWarning("Release of reservation {Reservation} failed ({Status}); its lease will reclaim it", step.ReservationId, e.StatusCode);
+            return -1;
+        }
+    }
+
+    private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
+
+    private async Task TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            _logger.LogWarning(e, "Executor state write failed");
+        }
+    }
+
+    private static EpisodeRecord StepRecord(
+        PreparedStep step, string result, string? finishReason, ChatUsage? usage, long cost, long remaining, TimeSpan elapsed, TimeSpan backendElapsed) => new()
+        {
+            Kind = EpisodeRecord.StepKind,
+            Tenant = step.Tenant,
+            TaskId = step.TaskId,
+            TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Step = step.StepIndex,
+            FeatureSchemaVersion = FeatureSchemaV1.Version,
+            Features = step.Features,
+            Agent = step.Agent.Name,
+            Model = step.Agent.Model,
+            Tier = step.Agent.Tier,
+            Reason = ReasonLabel(step.Decision.Reason),
+            PolicyVersion = step.Decision.PolicyVersion.Length > 0 ? step.Decision.PolicyVersion : null,
+            Probabilities = step.Decision.Probabilities.Count > 0 ? [.. step.Decision.Probabilities] : null,
+            CostPreference = step.CostPreference,
+            PromptTokens = usage?.PromptTokens,
+            CompletionTokens = usage?.CompletionTokens,
+            CostMicros = cost,
+            ReservedMicros = step.ReservedMicros,
+            RemainingMicros = remaining >= 0 ? remaining : null,
+            LatencyMs = elapsed.TotalMilliseconds,
+            BackendLatencyMs = backendElapsed.TotalMilliseconds,
+            Result = result,
+            FinishReason = finishReason,
+        };
+
+    public static string ReasonLabel(RoutingReason reason) => reason switch
+    {
+        RoutingReason.Policy => "policy",
+        RoutingReason.BudgetMask => "budget_mask",
+        RoutingReason.LargeCap => "large_cap",
+        RoutingReason.Pinned => "pinned",
+        RoutingReason.PolicyFallback => "policy_fallback",
+        _ => "unspecified",
+    };
+
+    public static string ResultLabel(StepFailureKind kind) => kind switch
+    {
+        StepFailureKind.BudgetExhausted => ExecutorMetrics.StepResult.BudgetExhausted,
+        StepFailureKind.BudgetUnavailable or StepFailureKind.InProgress or StepFailureKind.TaskClosed or StepFailureKind.NotYourTask
+            => ExecutorMetrics.StepResult.Refused,
+        StepFailureKind.BackendTimeout or StepFailureKind.BackendUnavailable or StepFailureKind.BackendBadResponse or StepFailureKind.BackendRejected
+            => ExecutorMetrics.StepResult.BackendError,
+        _ => ExecutorMetrics.StepResult.Invalid,
+    };
+}

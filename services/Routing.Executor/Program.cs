@@ -1,0 +1,3 @@
+using Routing.Executor;
+
+await ExecutorServiceHost.Build(args).RunAsync();
