@@ -78,7 +78,7 @@ public static class OpenAiEndpoints
         }
         catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
         {
-            await error.WriteAsync(context.Response);
+            await WriteErrorAsync(context, error, e);
         }
     }
 
@@ -198,7 +198,7 @@ public static class OpenAiEndpoints
         }
         catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
         {
-            await error.WriteAsync(context.Response);
+            await WriteErrorAsync(context, error, e);
         }
     }
 
@@ -214,7 +214,7 @@ public static class OpenAiEndpoints
         }
         catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
         {
-            await error.WriteAsync(context.Response);
+            await WriteErrorAsync(context, error, e);
         }
     }
 
@@ -239,8 +239,20 @@ public static class OpenAiEndpoints
         StepFailure f => OpenAiErrorBody.From(f),
         RedisException r when Routing.ServiceDefaults.Grpc.StorageErrorInterceptor.IsUnavailable(r) =>
             new OpenAiErrorBody(503, $"the executor's Redis is unreachable; nothing was spent, retry ({r.Message})", "server_error", null, "state_unavailable"),
-        _ => null,
+        OperationCanceledException => null,
+        // Anything else is a bug; still answer in OpenAI's shape so that clients parse it.
+        _ => new OpenAiErrorBody(500, $"internal error ({e.GetType().Name})", "server_error", null, "internal_error"),
     };
+
+    private static Task WriteErrorAsync(HttpContext context, OpenAiErrorBody error, Exception exception)
+    {
+        if (error.Status == StatusCodes.Status500InternalServerError)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpenAiEndpoints))
+                .LogError(exception, "Unexpected failure on {Path}", context.Request.Path);
+        }
+        return error.WriteAsync(context.Response);
+    }
 
     private static double? CostPreference(HttpContext context)
     {

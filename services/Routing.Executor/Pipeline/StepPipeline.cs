@@ -310,14 +310,7 @@ public sealed class StepPipeline
 
     private AgentDefinition? Validate(StepCommand command, AgentCatalog catalog)
     {
-        if (command.TaskId.Length == 0)
-        {
-            throw StepFailure.Invalid("task_id", "is required");
-        }
-        if (command.TaskId.Length > 256 || command.TaskId.Any(char.IsControl))
-        {
-            throw StepFailure.Invalid("task_id", "must be at most 256 characters without control characters");
-        }
+        TaskOperations.ValidateTaskId(command.TaskId);
         if (command.Messages.Count == 0)
         {
             throw StepFailure.Invalid("messages", "must hold at least one message");

@@ -140,7 +140,8 @@ public sealed class TaskOperations(
         return Info(request.TaskId, state!, ledger);
     }
 
-    private static void ValidateTaskId(string taskId)
+    /// <summary>Required, at most 256 characters, no control characters (the budget service's id rule).</summary>
+    public static void ValidateTaskId(string taskId)
     {
         if (taskId.Length == 0)
         {
