@@ -43,10 +43,7 @@ public sealed class AuctionRunner(
     public async Task<AuctionResponse> RunAsync(string tenant, WireAuctionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.TaskId.Length is 0 or > 256 || request.TaskId.Any(char.IsControl))
-        {
-            throw StepFailure.Invalid("task_id", "is required: at most 256 characters without control characters");
-        }
+        TaskOperations.ValidateTaskId(request.TaskId);
         if (request.TaskText.Length > MaxTaskTextLength)
         {
             throw StepFailure.Invalid("task_text", $"must be at most {MaxTaskTextLength} characters (got {request.TaskText.Length})");
