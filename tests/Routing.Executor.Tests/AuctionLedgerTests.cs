@@ -1,0 +1,91 @@
+using System.Text;
+using Routing.Backends;
+using Routing.Contracts.Executor.V1;
+using Routing.Executor.Pipeline;
+using Routing.Testing;
+using Xunit;
+using AuctionRequest = Routing.Contracts.Executor.V1.AuctionRequest;
+
+namespace Routing.Executor.Tests;
+
+/// <summary>
+/// What an auction puts on the ledger, to the micro-dollar, against the scripted OpenAI server (pool "small" at
+/// $1/$2 and "large" at $10/$30 per million tokens; every answer reports 12 prompt and 3 completion tokens).
+/// The memory service is unreachable here: the auction still runs, unrecorded, and says so.
+/// </summary>
+public sealed class AuctionLedgerTests : IAsyncLifetime
+{
+    private ExecutorStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await ExecutorStack.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["Routing:Executor:MemoryAddress"] = "http://127.0.0.1:1",
+        ["Routing:Executor:Sale:MemoryTimeoutMilliseconds"] = "500",
+    });
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
+
+    private static bool IsJury(RecordedRequest r) => r.Body.Contains("You are a juror", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task EveryCallIsChargedWhatItReportedAndBidsWithoutLogprobsSaySo()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await _stack.OpenAsync(taskId, 1_000_000);
+        _stack.Backend.Responder = r => IsJury(r)
+            ? new ScriptedReply { Content = "Plan 1: 4\nPlan 2: maybe" }
+            : new ScriptedReply { Content = "1. reproduce the failure\n2. fix it\n3. run the tests" };
+
+        var auction = await _stack.Client.AuctionAsync(new AuctionRequest { TaskId = taskId, Domain = "coding" }, ExecutorStack.Acme);
+
+        // Two bids and two jury calls: small 12 × $1 + 3 × $2 = 18 µ$ each, large 12 × $10 + 3 × $30 = 210 µ$ each.
+        Assert.Equal(4, auction.Overhead.Calls);
+        Assert.Equal((2 * 18) + (2 * 210), auction.ChargedMicros);
+        Assert.Equal(auction.ChargedMicros, auction.Overhead.CostMicros);
+        Assert.Equal(auction.ChargedMicros, (await _stack.LedgerAsync(taskId)).CommittedMicros);
+        Assert.All(auction.Bids, b =>
+        {
+            Assert.False(b.HasEntropy);
+            Assert.Contains("no log-probs", b.EntropyNote, StringComparison.Ordinal);
+            Assert.Equal(3, b.PlanTokens);
+        });
+        // Each juror scored plan 1 and gave plan 2 a word: 2 counted, 2 invalid, never guessed.
+        Assert.Equal(new AuctionJury { Counted = 2, Invalid = 2 }, auction.Jury);
+        Assert.Equal("small", auction.Winner);
+        Assert.False(auction.Recorded);
+        Assert.Contains(auction.Notes, n => n.Contains("recording the auction in memory failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BidsThatMayHaveBeenBilledAreChargedTheirWorstCaseAndTheFallbackAgentWins()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await _stack.OpenAsync(taskId, 1_000_000);
+        _stack.Backend.Responder = r => r.Body.Contains(taskId, StringComparison.Ordinal)
+            ? new ScriptedReply { Status = 500, ErrorMessage = "engine crashed mid-decode" }
+            : new ScriptedReply();
+        var before = _stack.Backend.Requests.Count;
+
+        var auction = await _stack.Client.AuctionAsync(new AuctionRequest { TaskId = taskId }, ExecutorStack.Acme);
+
+        Assert.Equal("small", auction.Winner);
+        Assert.Contains("every bid failed", auction.FallbackReason, StringComparison.Ordinal);
+        Assert.All(auction.Bids, b => Assert.Contains("HTTP 500", b.Failure, StringComparison.Ordinal));
+        // A 500 can come after generation started: each bid is charged its worst case, prompt bound and 256 tokens out.
+        var bids = _stack.Backend.Requests.Skip(before).ToList();
+        Assert.Equal(2, bids.Count);
+        var expected = bids.Sum(r =>
+        {
+            var json = r.Json().RootElement;
+            var agent = json.GetProperty("model").GetString() == "small-model"
+                ? new AgentDefinition("small", new Uri("http://x"), "small-model", 1_000_000, 2_000_000, 0, 512, null)
+                : new AgentDefinition("large", new Uri("http://x"), "large-model", 10_000_000, 30_000_000, 1, 512, null);
+            var prompt = json.GetProperty("messages")[0].GetProperty("content").GetString()!;
+            Assert.Equal(256, json.GetProperty("max_tokens").GetInt32());
+            return StepCosts.WorstCase(agent, Encoding.UTF8.GetByteCount(prompt) + (2 * StepCosts.PerMessageOverheadTokens), 256);
+        });
+        Assert.Equal(expected, auction.ChargedMicros);
+        Assert.Equal(0, auction.Overhead.CostMicros);
+        Assert.Equal(expected, (await _stack.LedgerAsync(taskId)).CommittedMicros);
+    }
+}
