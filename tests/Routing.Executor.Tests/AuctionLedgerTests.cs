@@ -1,8 +1,12 @@
 using System.Text;
+using System.Text.Json;
 using Routing.Backends;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Episodes;
 using Routing.Executor.Pipeline;
+using Routing.Features;
 using Routing.Testing;
+using StackExchange.Redis;
 using Xunit;
 using AuctionRequest = Routing.Contracts.Executor.V1.AuctionRequest;
 
@@ -87,5 +91,37 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
         Assert.Equal(expected, auction.ChargedMicros);
         Assert.Equal(0, auction.Overhead.CostMicros);
         Assert.Equal(expected, (await _stack.LedgerAsync(taskId)).CommittedMicros);
+    }
+
+    [Fact]
+    public async Task TheNextStepsFeaturesCarryTheAuctionAndItsStateFollowsTheLedger()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await _stack.OpenAsync(taskId, 1_000_000);
+        _stack.Backend.Responder = r => IsJury(r)
+            ? new ScriptedReply { Content = "Plan 1: 1\nPlan 2: 5" }
+            : new ScriptedReply { Content = "1. reproduce\n2. fix" };
+        var auction = await _stack.Client.AuctionAsync(new AuctionRequest { TaskId = taskId }, ExecutorStack.Acme);
+        _stack.Backend.Responder = null;
+
+        var step = await _stack.Client.StepAsync(ExecutorStack.Step(taskId), ExecutorStack.Acme);
+
+        // The jury preferred the dearer plan by a wide margin, so "large" (rank 1 of 2) owns the task.
+        Assert.Equal("large", auction.Winner);
+        Assert.True(step.Budget.RemainingMicros < auction.Budget.RemainingMicros);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
+        using var output = new StringWriter();
+        await EpisodeExporter.ExportAsync(redis.GetDatabase(), _stack.KeyPrefix, ["acme"], output, CancellationToken.None);
+        var record = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(r => r.GetProperty("task_id").GetString() == taskId && r.GetProperty("kind").GetString() == "step");
+        var features = record.GetProperty("features").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        Assert.Equal(1f, features[FeatureSchemaV1.HasAuction]);
+        Assert.Equal(1f, features[FeatureSchemaV1.AuctionWinnerRank]);
+        var small = auction.Bids.Single(b => b.Agent == "small").Score;
+        var large = auction.Bids.Single(b => b.Agent == "large").Score;
+        Assert.Equal((float)Math.Tanh(small - large), features[FeatureSchemaV1.AuctionMargin], 5);
+        // The features' budget state saw the auction's spend (it left the task's remaining budget below its limit).
+        Assert.True(features[0] < 1f);
     }
 }
