@@ -108,6 +108,9 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
 
         // The jury preferred the dearer plan by a wide margin, so "large" (rank 1 of 2) owns the task.
         Assert.Equal("large", auction.Winner);
+        var task = await _stack.Client.GetTaskAsync(new GetTaskRequest { TaskId = taskId }, ExecutorStack.Acme);
+        Assert.Equal("large", task.Auction.Winner);
+        Assert.Equal(auction.Bids.Single(b => b.Agent == "large").Plan, task.Auction.WinnerPlan);
         Assert.True(step.Budget.RemainingMicros < auction.Budget.RemainingMicros);
         using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
         using var output = new StringWriter();

@@ -89,6 +89,9 @@ public sealed class AuctionRunner(
         }
     }
 
+    /// <summary>The task's finished auction, as stored; null when it has none.</summary>
+    public Task<AuctionResponse?> StoredAsync(string tenant, string taskId) => auctions.GetAsync(tenant, taskId);
+
     private async Task<AuctionResponse> RunClaimedAsync(
         string tenant, WireAuctionRequest request, string taskText, AgentPoolSnapshot snapshot, CancellationToken cancellationToken)
     {

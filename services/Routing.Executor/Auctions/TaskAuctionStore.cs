@@ -40,8 +40,14 @@ public sealed class TaskAuctionStore
         {
             return null;
         }
-        var stored = (string?)await db.StringGetAsync(key);
-        return stored is null or InProgress ? new AuctionResponse() : AuctionResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
+        return await GetAsync(tenant, taskId) ?? new AuctionResponse();
+    }
+
+    /// <summary>The task's finished auction; null when none ran (or it is still running).</summary>
+    public async Task<AuctionResponse?> GetAsync(string tenant, string taskId)
+    {
+        var stored = (string?)await _redis.GetDatabase().StringGetAsync(AuctionKey(tenant, taskId));
+        return stored is null or InProgress ? null : AuctionResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
     }
 
     /// <summary>Frees the claim after a failed auction, so that a retry runs it.</summary>

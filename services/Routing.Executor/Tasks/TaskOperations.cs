@@ -85,7 +85,12 @@ public sealed class TaskOperations(
         var ledger = await CallBudgetAsync(
             c => c.GetTaskAsync(new Contracts.Budget.V1.GetTaskRequest { Tenant = tenant, TaskId = request.TaskId }, deadline: Deadline(), cancellationToken: cancellationToken),
             request.TaskId);
-        return Info(request.TaskId, state, ledger);
+        var info = Info(request.TaskId, state, ledger);
+        if (state.AuctionId is not null && await auctions.StoredAsync(tenant, request.TaskId) is { } auction)
+        {
+            info.Auction = auction;
+        }
+        return info;
     }
 
     /// <summary>Records the outcome, closes the ledger (releasing live reservations) and logs the outcome once.</summary>
