@@ -16,7 +16,9 @@ public sealed class AuctionOutcomeRecorder(IAuctionMemory memory, ILogger<Auctio
     public async Task RecordAsync(string tenant, string taskId, TaskProgress state, bool success, double? score, long spentMicros, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.AuctionId is not { } auctionId)
+        // Fallback auctions (no valid bid) and auctions whose record failed are not in memory: nothing to score,
+        // and a memory outage must not block completing them.
+        if (state.AuctionId is not { } auctionId || !state.AuctionRecorded)
         {
             return;
         }
@@ -34,7 +36,7 @@ public sealed class AuctionOutcomeRecorder(IAuctionMemory memory, ILogger<Auctio
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
-            // Fallback auctions (no valid bid) and auctions whose record failed are not in memory: nothing to score.
+            // Evicted from memory (the tenant's cap) since it was recorded.
             logger.LogInformation("Auction {AuctionId} of task {TaskId} is not in memory; its outcome is not recorded", auctionId, taskId);
         }
         catch (RpcException e) when (e.StatusCode is not (StatusCode.InvalidArgument or StatusCode.AlreadyExists))

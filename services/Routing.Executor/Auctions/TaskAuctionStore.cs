@@ -67,6 +67,7 @@ public sealed class TaskAuctionStore
             summary.Margin.ToString("R", CultureInfo.InvariantCulture),
             remaining,
             Convert.ToBase64String(answer.ToByteArray()),
+            answer.Recorded ? 1 : 0,
         ]);
         return (int)reply == 1;
     }

@@ -52,6 +52,9 @@ public sealed record TaskProgress
 
     public string? AuctionWinner { get; init; }
 
+    /// <summary>Whether the memory service holds the auction (so its outcome can be recorded there).</summary>
+    public bool AuctionRecorded { get; init; }
+
     /// <summary>What the step features see of the auction (schema v1 slots 20-22).</summary>
     public AuctionOutcome? Auction { get; init; }
 
@@ -111,6 +114,7 @@ public sealed record TaskProgress
             Score = fields.TryGetValue("score", out var score) && score.Length > 0 ? double.Parse(score, CultureInfo.InvariantCulture) : null,
             AuctionId = fields.TryGetValue("auction_id", out var auction) && auction.Length > 0 ? auction : null,
             AuctionWinner = fields.GetValueOrDefault("auction_winner"),
+            AuctionRecorded = Int("auction_recorded") == 1,
             Auction = fields.TryGetValue("auction_id", out var id) && id.Length > 0
                 ? new AuctionOutcome(Int("auction_rank"), Int("auction_pool"), double.Parse(fields.GetValueOrDefault("auction_margin", "0"), CultureInfo.InvariantCulture))
                 : null,
