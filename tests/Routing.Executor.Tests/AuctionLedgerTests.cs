@@ -29,16 +29,19 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
-    private static bool IsJury(RecordedRequest r) => r.Body.Contains("You are a juror", StringComparison.Ordinal);
+    /// <summary>Opens a task for acme and scripts every bid's plan and every juror's verdict.</summary>
+    private async Task<string> OpenScriptedAsync(string verdict, string plan)
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await _stack.OpenAsync(taskId, 1_000_000);
+        _stack.Backend.Responder = r => new ScriptedReply { Content = r.Body.Contains("You are a juror", StringComparison.Ordinal) ? verdict : plan };
+        return taskId;
+    }
 
     [Fact]
     public async Task EveryCallIsChargedWhatItReportedAndBidsWithoutLogprobsSaySo()
     {
-        var taskId = ExecutorStack.NewTaskId();
-        await _stack.OpenAsync(taskId, 1_000_000);
-        _stack.Backend.Responder = r => IsJury(r)
-            ? new ScriptedReply { Content = "Plan 1: 4\nPlan 2: maybe" }
-            : new ScriptedReply { Content = "1. reproduce the failure\n2. fix it\n3. run the tests" };
+        var taskId = await OpenScriptedAsync("Plan 1: 4\nPlan 2: maybe", "1. reproduce the failure\n2. fix it\n3. run the tests");
 
         var auction = await _stack.Client.AuctionAsync(new AuctionRequest { TaskId = taskId, Domain = "coding" }, ExecutorStack.Acme);
 
@@ -100,11 +103,7 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
     [Fact]
     public async Task TheNextStepsFeaturesCarryTheAuctionAndItsStateFollowsTheLedger()
     {
-        var taskId = ExecutorStack.NewTaskId();
-        await _stack.OpenAsync(taskId, 1_000_000);
-        _stack.Backend.Responder = r => IsJury(r)
-            ? new ScriptedReply { Content = "Plan 1: 1\nPlan 2: 5" }
-            : new ScriptedReply { Content = "1. reproduce\n2. fix" };
+        var taskId = await OpenScriptedAsync("Plan 1: 1\nPlan 2: 5", "1. reproduce\n2. fix");
         var auction = await _stack.Client.AuctionAsync(new AuctionRequest { TaskId = taskId }, ExecutorStack.Acme);
         _stack.Backend.Responder = null;
 
