@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Routing.Backends.Pool;
+using Routing.Executor.Auctions;
 using Routing.Executor.Episodes;
 using Routing.Executor.Grpc;
 using Routing.Executor.Http;
@@ -9,6 +10,7 @@ using Routing.Executor.Options;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
+using Routing.Kubernetes.Hosting;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
@@ -31,6 +33,10 @@ public static class ExecutorServiceHost
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
         var http = AddHttpListener(builder);
         builder.Services.AddAgentPool(builder.Configuration);
+        // The pool's ConfigMap watched through the API (off unless Routing:AgentPool:Watch:ConfigMap is set):
+        // changes apply without waiting for the kubelet to refresh the mounted file.
+        builder.Services.AddConfigMapKeyWatch("Routing:AgentPool:Watch", "agents.json",
+            sp => (json, source) => sp.GetRequiredService<ConfiguredAgentPool>().Apply(json, source));
         builder.Services.AddExecutor();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the executor's Redis (task state, step replays) is unreachable; nothing was spent, retry with the same idempotency_key",
@@ -61,6 +67,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<SimulatedEpisodeRunner>();
         services.AddSingleton<ParkedCommits>();
         services.AddHostedService<ParkedCommitRetrier>();
+        services.AddExecutorSale();
         return services;
     }
 

@@ -92,7 +92,7 @@ public sealed class ExecutorStack : IAsyncDisposable
         }, settings);
         var agentsFile = Path.ChangeExtension(tenantsFile, ".agents.json");
         await File.WriteAllTextAsync(agentsFile, AgentsJson(backend.BaseAddress));
-        if (!configuration.ContainsKey("Routing:AgentPool:UseSimulator"))
+        if (!configuration.ContainsKey("Routing:AgentPool:UseSimulator") && !configuration.ContainsKey("Routing:AgentPool:File"))
         {
             configuration["Routing:AgentPool:File"] = agentsFile;
         }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Auctions;
 using Routing.Executor.Episodes;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
@@ -8,9 +9,13 @@ using Routing.Executor.Tenancy;
 namespace Routing.Executor.Grpc;
 
 /// <summary>The gRPC face of the executor: authentication, request mapping, failures as status codes.</summary>
-public sealed class ExecutorGrpcService(TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks, SimulatedEpisodeRunner episodes)
+public sealed class ExecutorGrpcService(
+    TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks, SimulatedEpisodeRunner episodes, AuctionRunner auctions)
     : ExecutorService.ExecutorServiceBase
 {
+    public override Task<AuctionResponse> Auction(AuctionRequest request, ServerCallContext context) =>
+        Guard(context, tenant => auctions.RunAsync(tenant, request, context.CancellationToken));
+
     public override Task<TaskInfo> OpenTask(OpenTaskRequest request, ServerCallContext context) =>
         Guard(context, tenant => tasks.OpenAsync(tenant, request, context.CancellationToken));
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Auctions;
 using Routing.Executor.Episodes;
 using Routing.Executor.Metrics;
 using Routing.Executor.Options;
@@ -13,7 +14,9 @@ using ExecutorOpenTaskRequest = Routing.Contracts.Executor.V1.OpenTaskRequest;
 namespace Routing.Executor.Tasks;
 
 /// <summary>Opening, reading and completing tasks: the executor's episode state and the budget ledger together.</summary>
-public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, EpisodeLog episodes, IOptions<ExecutorOptions> options)
+public sealed class TaskOperations(
+    TaskStore tasks, ServiceClients clients, EpisodeLog episodes, IOptions<ExecutorOptions> options,
+    AuctionRunner auctions, AuctionOutcomeRecorder auctionOutcomes, IOptions<ExecutorSaleOptions> saleOptions)
 {
     /// <summary>One million dollars: the budget service's largest amount.</summary>
     private const long MaxMicros = 1_000_000_000_000;
@@ -21,6 +24,7 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
     private const int MaxTaskTextLength = 65_536;
 
     private readonly ExecutorOptions _options = options.Value;
+    private readonly ExecutorSaleOptions _sale = saleOptions.Value;
 
     public async Task<TaskInfo> OpenAsync(string tenant, ExecutorOpenTaskRequest request, CancellationToken cancellationToken)
     {
@@ -46,6 +50,10 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
         {
             throw StepFailure.Invalid("ttl_seconds", $"must be between 0 (service default) and {30 * 86_400} (got {request.TtlSeconds})");
         }
+        if (_sale.AuctionOnOpen && string.IsNullOrWhiteSpace(request.TaskText))
+        {
+            throw StepFailure.Invalid("task_text", "is required: this executor runs a SALE auction on every task it opens (Routing:Executor:Sale:AuctionOnOpen)");
+        }
         var ttl = request.TtlSeconds > 0 ? request.TtlSeconds : _options.TaskTtlSeconds;
         var open = new Contracts.Budget.V1.OpenTaskRequest { Tenant = tenant, TaskId = request.TaskId, LimitMicros = request.LimitMicros, TtlSeconds = ttl };
         if (request.HasLargeCallCap)
@@ -60,7 +68,13 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
         {
             throw new StepFailure(StepFailureKind.Conflict, $"task_id '{request.TaskId}' is already open with other parameters (limit, large-call cap or horizon)", "task_id");
         }
-        return Info(request.TaskId, state, ledger);
+        var info = Info(request.TaskId, state, ledger);
+        if (_sale.AuctionOnOpen && !state.Completed)
+        {
+            // A failed auction fails the open; the task stays open and a retried OpenTask runs (or replays) it.
+            info.Auction = await auctions.RunAsync(tenant, new Contracts.Executor.V1.AuctionRequest { TaskId = request.TaskId, Domain = _sale.DefaultDomain }, cancellationToken);
+        }
+        return info;
     }
 
     public async Task<TaskInfo> GetAsync(string tenant, ExecutorGetTaskRequest request, CancellationToken cancellationToken)
@@ -71,7 +85,12 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
         var ledger = await CallBudgetAsync(
             c => c.GetTaskAsync(new Contracts.Budget.V1.GetTaskRequest { Tenant = tenant, TaskId = request.TaskId }, deadline: Deadline(), cancellationToken: cancellationToken),
             request.TaskId);
-        return Info(request.TaskId, state, ledger);
+        var info = Info(request.TaskId, state, ledger);
+        if (state.AuctionId is not null && await auctions.StoredAsync(tenant, request.TaskId) is { } auction)
+        {
+            info.Auction = auction;
+        }
+        return info;
     }
 
     /// <summary>Records the outcome, closes the ledger (releasing live reservations) and logs the outcome once.</summary>
@@ -121,6 +140,8 @@ public sealed class TaskOperations(TaskStore tasks, ServiceClients clients, Epis
                 Steps = state!.Steps,
             });
         }
+        // Also on a replayed completion: the memory record is idempotent, so a retry after a memory outage records it once.
+        await auctionOutcomes.RecordAsync(tenant, request.TaskId, state!, request.Outcome.Success, score, ledger.CommittedMicros, cancellationToken);
         return Info(request.TaskId, state!, ledger);
     }
 

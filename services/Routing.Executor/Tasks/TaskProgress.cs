@@ -47,6 +47,17 @@ public sealed record TaskProgress
 
     public double? Score { get; init; }
 
+    /// <summary>The SALE auction that assigned the task (its id in the memory service); null when none ran.</summary>
+    public string? AuctionId { get; init; }
+
+    public string? AuctionWinner { get; init; }
+
+    /// <summary>Whether the memory service holds the auction (so its outcome can be recorded there).</summary>
+    public bool AuctionRecorded { get; init; }
+
+    /// <summary>What the step features see of the auction (schema v1 slots 20-22).</summary>
+    public AuctionOutcome? Auction { get; init; }
+
     /// <summary>The numeric feature state of the step this state begins.</summary>
     public StepState ToStepState(int contextTokens, double? selfConfidence) => new()
     {
@@ -66,6 +77,7 @@ public sealed record TaskProgress
         SelfConfidence = selfConfidence,
         LargeCallCap = LargeCallCap,
         LargeCallsLeft = LargeCallsLeft,
+        Auction = Auction,
     };
 
     /// <summary>Parses the flat HGETALL reply the task scripts return.</summary>
@@ -100,6 +112,12 @@ public sealed record TaskProgress
             Completed = Int("completed") == 1,
             Success = fields.TryGetValue("success", out var s) && s.Length > 0 ? s == "1" : null,
             Score = fields.TryGetValue("score", out var score) && score.Length > 0 ? double.Parse(score, CultureInfo.InvariantCulture) : null,
+            AuctionId = fields.TryGetValue("auction_id", out var auction) && auction.Length > 0 ? auction : null,
+            AuctionWinner = fields.GetValueOrDefault("auction_winner"),
+            AuctionRecorded = Int("auction_recorded") == 1,
+            Auction = fields.TryGetValue("auction_id", out var id) && id.Length > 0
+                ? new AuctionOutcome(Int("auction_rank"), Int("auction_pool"), double.Parse(fields.GetValueOrDefault("auction_margin", "0"), CultureInfo.InvariantCulture))
+                : null,
         };
     }
 }

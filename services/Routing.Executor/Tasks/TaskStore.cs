@@ -138,11 +138,11 @@ public sealed class TaskStore
     public Task ReleaseStepAsync(string tenant, string taskId, string idempotencyKey) =>
         _redis.GetDatabase().KeyDeleteAsync(StepKey(tenant, taskId, idempotencyKey));
 
-    private RedisKey TaskKey(string tenant, string taskId) => $"{_prefix}task:{{{tenant}}}:{taskId}";
+    internal RedisKey TaskKey(string tenant, string taskId) => $"{_prefix}task:{{{tenant}}}:{taskId}";
 
     private RedisKey StepKey(string tenant, string taskId, string idempotencyKey) => $"{_prefix}step:{{{tenant}}}:{taskId}:{idempotencyKey}";
 
-    private static RedisScript Load(string name)
+    internal static RedisScript Load(string name)
     {
         var resource = $"Routing.Executor.Tasks.Scripts.{name}.lua";
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
