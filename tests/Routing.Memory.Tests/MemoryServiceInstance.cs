@@ -39,7 +39,9 @@ public sealed class MemoryServiceInstance : IAsyncDisposable
         var configuration = LoopbackService.Settings(new Dictionary<string, string?>
         {
             ["Routing:Redis:ConnectionString"] = redis ?? TestRedis.ConnectionString,
-            ["Routing:Redis:CommandTimeoutMilliseconds"] = "1000",
+            // Generous: CI runs every test assembly at once on two cores against one redis-server with
+            // appendfsync always, and a 1 s timeout flaked there. Fault tests kill Redis, which fails fast anyway.
+            ["Routing:Redis:CommandTimeoutMilliseconds"] = "5000",
             ["Routing:Memory:KeyPrefix"] = keyPrefix,
             ["Routing:Memory:ChangePollMilliseconds"] = "50",
         }, settings);
