@@ -118,6 +118,10 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     {
         lock (_gate)
         {
+            // A compaction goes with later writes on a real server: the version moves on, so every watch from an
+            // older version, including one whose request is still on its way in, gets 410 and a relist finds the
+            // new version (watching from it is fine).
+            _version++;
             _compactedBelow = _version + 1;
             _compactions++;
             _events.Clear();

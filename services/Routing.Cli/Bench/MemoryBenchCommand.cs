@@ -12,7 +12,6 @@ using Routing.Memory;
 using Routing.Memory.Encoding;
 using Routing.Memory.Index;
 using Routing.Memory.Storage;
-using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
 using Spectre.Console;
 using StackExchange.Redis;
@@ -83,19 +82,13 @@ public static class MemoryBenchCommand
         var redis = settings.Redis ?? embedded!.ConnectionString;
         var prefix = $"bench:memory:{Guid.NewGuid():N}:";
         const string tenant = "bench";
-        var configuration = new Dictionary<string, string?>
+        var configuration = BenchServiceSettings.Loopback(redis, new Dictionary<string, string?>
         {
-            ["Routing:Redis:ConnectionString"] = redis,
-            ["Routing:Redis:CommandTimeoutMilliseconds"] = "10000",
-            ["Routing:Service:BindAddress"] = "127.0.0.1",
-            ["Routing:Service:GrpcPort"] = "0",
-            ["Routing:Service:MetricsPort"] = "0",
-            [LoggingSetup.FormatKey] = "none",
             ["Routing:Memory:KeyPrefix"] = prefix,
             ["Routing:Memory:MaxRecordsPerTenant"] = size.ToString(CultureInfo.InvariantCulture),
             ["Routing:Memory:EncoderDimension"] = settings.Dimension.ToString(CultureInfo.InvariantCulture),
             ["Routing:Memory:ChangeLogLength"] = Math.Max(1_000, size * 2).ToString(CultureInfo.InvariantCulture),
-        };
+        });
         await using var app = MemoryServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await app.StartAsync(cancellationToken);
         await app.Services.GetRequiredService<MemoryIndex>().WhenReady.WaitAsync(cancellationToken);

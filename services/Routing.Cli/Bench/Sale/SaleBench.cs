@@ -10,7 +10,6 @@ using Routing.Memory.Index;
 using Routing.Sale.Auction;
 using Routing.Sale.Memory;
 using Routing.Sale.Weights;
-using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
 using Routing.Simulation;
 using Routing.Simulation.Benchmark;
@@ -215,17 +214,11 @@ public static class SaleBench
 
     private static async Task<MemoryHost> StartMemoryAsync(string redis, CancellationToken cancellationToken)
     {
-        var configuration = new Dictionary<string, string?>
+        var configuration = BenchServiceSettings.Loopback(redis, new Dictionary<string, string?>
         {
-            ["Routing:Redis:ConnectionString"] = redis,
-            ["Routing:Redis:CommandTimeoutMilliseconds"] = "10000",
-            ["Routing:Service:BindAddress"] = "127.0.0.1",
-            ["Routing:Service:GrpcPort"] = "0",
-            ["Routing:Service:MetricsPort"] = "0",
-            [LoggingSetup.FormatKey] = "none",
             ["Routing:Memory:KeyPrefix"] = $"bench:sale:{Guid.NewGuid():N}:",
             ["Routing:Memory:ChangePollMilliseconds"] = "20",
-        };
+        });
         var app = MemoryServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.Services.GetRequiredService<MemoryIndex>().WhenReady.WaitAsync(cancellationToken).ConfigureAwait(false);
