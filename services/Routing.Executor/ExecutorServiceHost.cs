@@ -66,6 +66,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<SimulatedEpisodeRunner>();
         services.AddSingleton<ParkedCommits>();
+        services.AddSingleton<BudgetSettlement>();
         services.AddHostedService<ParkedCommitRetrier>();
         services.AddExecutorSale();
         return services;

@@ -30,7 +30,7 @@ public sealed class AuctionRunner(
     TaskAuctionStore auctions,
     AuctionEngine engine,
     AuctionPrompts prompts,
-    ParkedCommits parked,
+    BudgetSettlement settlement,
     IOptions<ExecutorOptions> options,
     IOptions<ExecutorSaleOptions> saleOptions,
     ILogger<AuctionRunner> logger)
@@ -168,43 +168,10 @@ public sealed class AuctionRunner(
     }
 
     /// <summary>Commits what the calls cost, or releases when nothing can have been; a commit that keeps failing is parked.</summary>
-    private async Task<BudgetState?> SettleAsync(string tenant, string taskId, string reservationId, long chargedMicros)
-    {
-        if (chargedMicros == 0)
-        {
-            try
-            {
-                return (await clients.Budget.ReleaseAsync(new ReleaseRequest { Tenant = tenant, TaskId = taskId, ReservationId = reservationId }, deadline: BudgetDeadline())).Budget;
-            }
-            catch (RpcException e)
-            {
-                logger.LogWarning("Release of auction reservation {Reservation} failed ({Status}); its lease will reclaim it", reservationId, e.StatusCode);
-                return null;
-            }
-        }
-        var commit = new CommitRequest { Tenant = tenant, TaskId = taskId, ReservationId = reservationId, ActualMicros = chargedMicros };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                // Not cancelled with the caller: the calls were made and must reach the ledger.
-                return (await clients.Budget.CommitAsync(commit, deadline: BudgetDeadline())).Budget;
-            }
-            catch (RpcException e) when (attempt < _options.CommitAttempts && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-            {
-                ExecutorMetrics.BudgetUnavailable.Inc();
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), CancellationToken.None);
-            }
-            catch (RpcException e)
-            {
-                ExecutorMetrics.BudgetUnavailable.Inc();
-                logger.LogError("Commit of the auction's {Charged} µ$ for task {TaskId} failed ({Status}: {Detail}); parked for the background retrier",
-                    chargedMicros, taskId, e.StatusCode, e.Status.Detail);
-                await parked.ParkAsync(commit);
-                return null;
-            }
-        }
-    }
+    private async Task<BudgetState?> SettleAsync(string tenant, string taskId, string reservationId, long chargedMicros) =>
+        chargedMicros == 0
+            ? (await settlement.ReleaseAsync(tenant, taskId, reservationId))?.Budget
+            : (await settlement.CommitAsync(new CommitRequest { Tenant = tenant, TaskId = taskId, ReservationId = reservationId, ActualMicros = chargedMicros }))?.Budget;
 
     private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
 }

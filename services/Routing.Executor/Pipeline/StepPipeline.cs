@@ -31,20 +31,20 @@ public sealed class StepPipeline
     private readonly ServiceClients _clients;
     private readonly TaskStore _tasks;
     private readonly EpisodeLog _episodes;
-    private readonly ParkedCommits _parked;
+    private readonly BudgetSettlement _settlement;
     private readonly ExecutorOptions _options;
     private readonly ILogger<StepPipeline> _logger;
     private AgentCatalog? _catalog;
 
     public StepPipeline(
-        IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, ParkedCommits parked, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
+        IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, BudgetSettlement settlement, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _pool = pool;
         _clients = clients;
         _tasks = tasks;
         _episodes = episodes;
-        _parked = parked;
+        _settlement = settlement;
         _options = options.Value;
         _logger = logger;
     }
@@ -486,56 +486,11 @@ public sealed class StepPipeline
         }
     }
 
-    /// <summary>Commits with bounded retries; null when the budget service stayed unreachable (the commit is then parked and retried in the background).</summary>
-    private async Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros)
-    {
-        var request = new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                // Not cancelled with the caller: money was spent and must reach the ledger.
-                return await _clients.Budget.CommitAsync(request, deadline: BudgetDeadline());
-            }
-            catch (RpcException e) when (attempt < _options.CommitAttempts && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-            {
-                ExecutorMetrics.BudgetUnavailable.Inc();
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt));
-            }
-            catch (RpcException e)
-            {
-                ExecutorMetrics.BudgetUnavailable.Inc();
-                _logger.LogError("Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} failed after {Attempts} attempts ({Status}: {Detail}); parked for the background retrier",
-                    actualMicros, step.TaskId, step.ReservationId, attempt, e.StatusCode, e.Status.Detail);
-                try
-                {
-                    await _parked.ParkAsync(request);
-                }
-                catch (StackExchange.Redis.RedisException redis)
-                {
-                    _logger.LogCritical(redis, "Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} could not be parked either; it is unledgered once the lease ends",
-                        actualMicros, step.TaskId, step.ReservationId);
-                }
-                return null;
-            }
-        }
-    }
+    private Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros) =>
+        _settlement.CommitAsync(new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros });
 
-    private async Task<long> ReleaseAsync(PreparedStep step)
-    {
-        try
-        {
-            var released = await _clients.Budget.ReleaseAsync(
-                new ReleaseRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId }, deadline: BudgetDeadline());
-            return released.Budget.RemainingMicros;
-        }
-        catch (RpcException e)
-        {
-            // Nothing was spent; the lease gives the amount back when it ends.
-            _logger.LogWarning("Release of reservation {Reservation} failed ({Status}); its lease will reclaim it", step.ReservationId, e.StatusCode);
-            return -1;
-        }
-    }
+    private async Task<long> ReleaseAsync(PreparedStep step) =>
+        (await _settlement.ReleaseAsync(step.Tenant, step.TaskId, step.ReservationId))?.Budget.RemainingMicros ?? -1;
 
     private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
 
