@@ -3,12 +3,13 @@ using System.Text;
 using Routing.Backends;
 using Routing.Executor.Options;
 using Routing.Executor.Pipeline;
+using Routing.Sale.Jury;
 using Routing.Sale.Prompts;
 
 namespace Routing.Executor.Auctions;
 
 /// <summary>
-/// The worst case of an auction, reserved before it runs: for every agent its bid, its jury call, and (when
+/// The worst case of an auction, reserved before it runs: for every agent its bid, its one jury call on all plans, and (when
 /// refinement is on) for every agent but the dearest a refined bid and a second jury call on the refined plans,
 /// each at every prompt token (bounded from UTF-8 bytes as for a step) and max_tokens out. Bid prompts are known
 /// exactly; jury and refine prompts quote plans and past tasks not written yet, bounded with
@@ -48,11 +49,13 @@ public static class AuctionCostBound
         foreach (var agent in agents)
         {
             var plan = Math.Min(options.PlanMaxTokens, agent.MaxOutputTokens);
-            var verdict = Math.Min(options.JuryMaxTokens, agent.MaxOutputTokens);
+            // A jury call asks for what its verdict format needs on the plans it quotes (JuryAnswer.MaxTokens).
+            var verdict = Math.Min(JuryAnswer.MaxTokens(n, options.JuryMaxTokens), agent.MaxOutputTokens);
             total = checked(total + Call(agent, bidPrompt, plan) + Call(agent, juryPrompt, verdict));
             if (refinement && n > 1)
             {
-                total = checked(total + Call(agent, refinedJuryPrompt, verdict));
+                var refinedVerdict = Math.Min(JuryAnswer.MaxTokens(n - 1, options.JuryMaxTokens), agent.MaxOutputTokens);
+                total = checked(total + Call(agent, refinedJuryPrompt, refinedVerdict));
                 if (!ReferenceEquals(agent, dearest))
                 {
                     total = checked(total + Call(agent, refinePrompt, plan));

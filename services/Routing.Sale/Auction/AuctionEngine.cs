@@ -58,7 +58,7 @@ public sealed class AuctionEngine
             return run.Fallback(bids);
         }
 
-        valid = await run.JudgeAsync(valid).ConfigureAwait(false);
+        valid = await run.JudgeAsync(valid, AuctionPhase.Jury).ConfigureAwait(false);
         var provisional = run.Best(valid);
         var winner = provisional;
         var refined = new List<ScoredBid>();
@@ -87,7 +87,7 @@ public sealed class AuctionEngine
             WinnerRefined = winner.Refined,
             ProvisionalWinner = provisional.Agent,
             Jury = run.Tally,
-            Overhead = run.Overhead,
+            OverheadByPhase = run.Overhead,
             Notes = run.Notes,
             Recorded = recorded,
         };
@@ -118,12 +118,12 @@ public sealed class AuctionEngine
         private readonly Lock _lock = new();
         private readonly double _maxPrice = Math.Max(1e-9, request.Agents.Max(a => a.MeanPrice));
         private readonly List<string> _notes = [];
-        private AuctionOverhead _overhead;
+        private AuctionPhaseOverhead _overhead;
         private JuryTally _tally;
 
         private AuctionOptions Options => engine._options;
 
-        public AuctionOverhead Overhead
+        public AuctionPhaseOverhead Overhead
         {
             get
             {
@@ -150,7 +150,7 @@ public sealed class AuctionEngine
         public async Task<ScoredBid> BidAsync(AuctionAgent agent, string? refinePrompt)
         {
             var prompt = refinePrompt ?? AuctionPrompts.Render(engine._prompts.Bid, Values(("max_tokens", Options.PlanMaxTokens.ToString(CultureInfo.InvariantCulture))));
-            var (result, failure) = await CallAsync(agent, refinePrompt is null ? "bid" : "refine", prompt, Options.PlanMaxTokens, logprobs: true).ConfigureAwait(false);
+            var (result, failure) = await CallAsync(agent, refinePrompt is null ? AuctionPhase.Bid : AuctionPhase.Refine, prompt, Options.PlanMaxTokens, logprobs: true).ConfigureAwait(false);
             if (result is null || string.IsNullOrWhiteSpace(result.Content))
             {
                 return new ScoredBid { Agent = agent.Name, Refined = refinePrompt is not null, Failure = failure ?? "the plan is empty" };
@@ -173,7 +173,7 @@ public sealed class AuctionEngine
         }
 
         /// <summary>Every agent scores every plan in one call per juror; returns the bids with their votes and scores.</summary>
-        public async Task<List<ScoredBid>> JudgeAsync(List<ScoredBid> plans)
+        public async Task<List<ScoredBid>> JudgeAsync(List<ScoredBid> plans, AuctionPhase phase)
         {
             if (!Options.Terms.Jury)
             {
@@ -189,7 +189,7 @@ public sealed class AuctionEngine
             var prompt = AuctionPrompts.Render(engine._prompts.Jury, Values(("plans", listing.ToString().TrimEnd())));
             var answers = await Task.WhenAll(request.Agents.Select(async juror =>
             {
-                var (result, _) = await CallAsync(juror, "jury", prompt, Options.JuryMaxTokens, logprobs: false).ConfigureAwait(false);
+                var (result, _) = await CallAsync(juror, phase, prompt, JuryAnswer.MaxTokens(plans.Count, Options.JuryMaxTokens), logprobs: false).ConfigureAwait(false);
                 return (juror.Name, Answer: result is null ? null : JuryAnswer.Parse(result.Content, plans.Count));
             })).ConfigureAwait(false);
 
@@ -240,7 +240,7 @@ public sealed class AuctionEngine
 
             var refined = await Task.WhenAll(cheaper.Select(RefineOneAsync)).ConfigureAwait(false);
             var bids = refined.Where(b => b is { Valid: true }).Select(b => b!).ToList();
-            return bids.Count == 0 ? bids : await JudgeAsync(bids).ConfigureAwait(false);
+            return bids.Count == 0 ? bids : await JudgeAsync(bids, AuctionPhase.RefineJury).ConfigureAwait(false);
         }
 
         private async Task<ScoredBid?> RefineOneAsync(ScoredBid original)
@@ -311,7 +311,7 @@ public sealed class AuctionEngine
                 Bids = bids,
                 Winner = fallback,
                 FallbackReason = $"every bid failed ({reasons}); fallback agent {fallback}{configured}",
-                Overhead = Overhead,
+                OverheadByPhase = Overhead,
                 Notes = Notes,
             };
         }
@@ -399,9 +399,9 @@ public sealed class AuctionEngine
             return values;
         }
 
-        private async Task<(ChatResult? Result, string? Failure)> CallAsync(AuctionAgent agent, string kind, string prompt, int maxTokens, bool logprobs)
+        private async Task<(ChatResult? Result, string? Failure)> CallAsync(AuctionAgent agent, AuctionPhase phase, string prompt, int maxTokens, bool logprobs)
         {
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [CallKindMetadata] = kind };
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [CallKindMetadata] = CallKind(phase) };
             if (request.TaskId is { } taskId)
             {
                 metadata["task_id"] = taskId;
@@ -423,17 +423,17 @@ public sealed class AuctionEngine
             try
             {
                 var result = await agent.Backend.CompleteAsync(call, timeout.Token).ConfigureAwait(false);
-                Count(agent, 1, result.Usage);
+                Count(agent, phase, result.Usage);
                 return (result, null);
             }
             catch (BackendException e)
             {
-                Count(agent, 1, default);
+                Count(agent, phase, default);
                 return (null, $"{e.Failure}: {e.Message}");
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                Count(agent, 1, default);
+                Count(agent, phase, default);
                 return (null, $"Timeout: no answer within {Options.CallTimeout.TotalSeconds:0.#} s");
             }
             finally
@@ -442,14 +442,22 @@ public sealed class AuctionEngine
             }
         }
 
-        private void Count(AuctionAgent agent, int calls, ChatUsage usage)
+        /// <summary>The metadata value a backend sees: the jury on refined plans is a jury call like the first.</summary>
+        private static string CallKind(AuctionPhase phase) => phase switch
+        {
+            AuctionPhase.Bid => "bid",
+            AuctionPhase.Refine => "refine",
+            _ => "jury",
+        };
+
+        private void Count(AuctionAgent agent, AuctionPhase phase, ChatUsage usage)
         {
             var d = agent.Definition;
             var scaled = (usage.PromptTokens * d.PriceInMicrosPerMTok) + ((long)usage.CompletionTokens * d.PriceOutMicrosPerMTok);
             var cost = (scaled + 999_999) / 1_000_000;
             lock (_lock)
             {
-                _overhead += new AuctionOverhead(calls, usage.PromptTokens, usage.CompletionTokens, cost);
+                _overhead = _overhead.Add(phase, new AuctionOverhead(1, usage.PromptTokens, usage.CompletionTokens, cost));
             }
         }
     }

@@ -70,6 +70,49 @@ public readonly record struct AuctionOverhead(int Calls, long PromptTokens, long
         new(a.Calls + b.Calls, a.PromptTokens + b.PromptTokens, a.CompletionTokens + b.CompletionTokens, a.CostMicros + b.CostMicros);
 }
 
+/// <summary>The auction's phases, as its overhead is broken down (people tuning SALE need to see which one costs).</summary>
+public enum AuctionPhase
+{
+    /// <summary>First-round bids (one call per agent).</summary>
+    Bid,
+
+    /// <summary>The jury on the first-round plans (one call per juror).</summary>
+    Jury,
+
+    /// <summary>Refined bids of the agents cheaper than the provisional winner (one call each).</summary>
+    Refine,
+
+    /// <summary>The jury on the refined plans (one call per juror).</summary>
+    RefineJury,
+}
+
+/// <summary>An auction's overhead per phase; <see cref="Total"/> is what <see cref="AuctionResult.Overhead"/> reports.</summary>
+public readonly record struct AuctionPhaseOverhead(AuctionOverhead Bid, AuctionOverhead Jury, AuctionOverhead Refine, AuctionOverhead RefineJury)
+{
+    public AuctionOverhead Total => Bid + Jury + Refine + RefineJury;
+
+    public AuctionOverhead this[AuctionPhase phase] => phase switch
+    {
+        AuctionPhase.Bid => Bid,
+        AuctionPhase.Jury => Jury,
+        AuctionPhase.Refine => Refine,
+        AuctionPhase.RefineJury => RefineJury,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "unknown auction phase"),
+    };
+
+    public AuctionPhaseOverhead Add(AuctionPhase phase, AuctionOverhead overhead) => phase switch
+    {
+        AuctionPhase.Bid => this with { Bid = Bid + overhead },
+        AuctionPhase.Jury => this with { Jury = Jury + overhead },
+        AuctionPhase.Refine => this with { Refine = Refine + overhead },
+        AuctionPhase.RefineJury => this with { RefineJury = RefineJury + overhead },
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "unknown auction phase"),
+    };
+
+    public static AuctionPhaseOverhead operator +(AuctionPhaseOverhead a, AuctionPhaseOverhead b) =>
+        new(a.Bid + b.Bid, a.Jury + b.Jury, a.Refine + b.Refine, a.RefineJury + b.RefineJury);
+}
+
 /// <summary>Everything an auction decided and why; what the executor returns and the step router reads as features.</summary>
 public sealed record AuctionResult
 {
@@ -100,7 +143,10 @@ public sealed record AuctionResult
 
     public JuryTally Jury { get; init; }
 
-    public AuctionOverhead Overhead { get; init; }
+    /// <summary>Over every call of the auction: <see cref="OverheadByPhase"/>'s total.</summary>
+    public AuctionOverhead Overhead => OverheadByPhase.Total;
+
+    public AuctionPhaseOverhead OverheadByPhase { get; init; }
 
     /// <summary>What happened with memory (refinement skipped, retrieval failed, record failed …), in order.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];

@@ -5,11 +5,17 @@ namespace Routing.Sale.Auction;
 /// <summary>Limits and switches of an auction.</summary>
 public sealed record AuctionOptions
 {
-    /// <summary>Output cap of a bid or refined bid (plans are a few hundred tokens at most).</summary>
-    public int PlanMaxTokens { get; init; } = 256;
+    /// <summary>
+    /// Output cap of a bid or refined bid. A plan is numbered steps, what to check and when it is done: about ten
+    /// steps of twenty tokens (the simulator's plans are 24–200 tokens, so none is cut there).
+    /// </summary>
+    public int PlanMaxTokens { get; init; } = 200;
 
-    /// <summary>Output cap of one juror's verdict on all plans (one short line per plan).</summary>
-    public int JuryMaxTokens { get; init; } = 64;
+    /// <summary>
+    /// Ceiling on one juror's verdict on all plans; each call asks for what the format needs
+    /// (<see cref="Jury.JuryAnswer.MaxTokens"/>: one short line per plan), at most this.
+    /// </summary>
+    public int JuryMaxTokens { get; init; } = 256;
 
     /// <summary>Top log-probs asked per token; H needs at least 2.</summary>
     public int TopLogprobs { get; init; } = 5;

@@ -24,6 +24,25 @@ public sealed partial class JuryAnswer
 
     public int Missing { get; }
 
+    /// <summary>
+    /// Output tokens a well-formed verdict needs per plan: "Plan 12: 5" and a newline is about 6 tokens, 10 leaves
+    /// room for markdown ("**Plan 12**: 5/5").
+    /// </summary>
+    public const int TokensPerPlan = 10;
+
+    /// <summary>Room for a short preamble that the parser skips.</summary>
+    public const int TokensSlack = 16;
+
+    /// <summary>
+    /// max_tokens of a jury call on <paramref name="planCount"/> plans: what the format needs, at most
+    /// <paramref name="cap"/>. A verdict cut short loses only the plans it did not reach (counted as missing).
+    /// </summary>
+    public static int MaxTokens(int planCount, int cap)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(planCount);
+        return (int)Math.Min(cap, ((long)TokensPerPlan * planCount) + TokensSlack);
+    }
+
     public static JuryAnswer Parse(string? answer, int planCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(planCount);

@@ -9,7 +9,7 @@ namespace Routing.Sale.Prompts;
 /// </summary>
 public sealed class AuctionPrompts
 {
-    public const string DefaultVersion = "v1";
+    public const string DefaultVersion = "v2";
 
     private AuctionPrompts(string version, string bid, string jury, string refine)
     {

@@ -26,6 +26,17 @@ public sealed partial class SaleResponder
     private static readonly string[] SearchWords = ["search", "the", "official", "archive", "for", "the", "primary", "source", "then", "cross-check", "dates", "against", "a", "second", "index", "and", "cite", "both", "narrow", "queries", "by", "year", "read", "the", "abstract", "before", "following", "links"];
     private static readonly string[] CodingWords = ["reproduce", "the", "failure", "with", "a", "minimal", "test", "read", "the", "module", "then", "patch", "the", "smallest", "function", "run", "the", "suite", "check", "edge", "cases", "keep", "the", "public", "API", "and", "add", "a", "regression", "test"];
 
+    /// <summary>
+    /// Plan words cut into sub-word tokens of at most <see cref="PieceChars"/> characters (leading space included),
+    /// about 4 characters a token as real tokenizers give English. A plan of N completion tokens then has about 4N
+    /// characters, so quoted in a jury or refine prompt (billed at 4 characters a token, <see cref="PromptTokens"/>)
+    /// it costs the N tokens it was written in; whole words as tokens made quoted plans cost 1.6 times that.
+    /// </summary>
+    private const int PieceChars = 5;
+
+    private static readonly string[][] SearchPieces = [.. SearchWords.Select(w => Pieces(" " + w))];
+    private static readonly string[][] CodingPieces = [.. CodingWords.Select(w => Pieces(" " + w))];
+
     private readonly SimulatorModel _model;
     private readonly AgentPool _pool;
     private readonly SaleSignalParameters _p;
@@ -131,19 +142,30 @@ public sealed partial class SaleResponder
         {
             "Plan", " for", " a", " " + domain, " task", " [", "ref", " " + Encode(task, agent, level), "]", ":",
         };
-        var words = task.Domain == Domain.Search ? SearchWords : CodingWords;
+        var words = task.Domain == Domain.Search ? SearchPieces : CodingPieces;
         var stepNumber = 1;
+        var sinceStep = 0;
+        var word = Array.Empty<string>();
+        var piece = 0;
         while (tokens.Count < length)
         {
-            if (tokens.Count % 12 == 10)
+            if (piece == word.Length && sinceStep >= 11)
             {
+                // A new numbered step every dozen tokens or so, between words.
                 tokens.Add("\n" + stepNumber.ToString(CultureInfo.InvariantCulture) + ".");
                 stepNumber++;
+                sinceStep = 0;
+                continue;
             }
-            else
+
+            if (piece == word.Length)
             {
-                tokens.Add(" " + words[rng.NextInt(words.Length)]);
+                word = words[rng.NextInt(words.Length)];
+                piece = 0;
             }
+
+            tokens.Add(word[piece++]);
+            sinceStep++;
         }
 
         var probabilities = new double[tokens.Count];
@@ -155,6 +177,9 @@ public sealed partial class SaleResponder
 
         return new SimulatedPlan(string.Concat(tokens), tokens, probabilities);
     }
+
+    private static string[] Pieces(string word) =>
+        [.. Enumerable.Range(0, (word.Length + PieceChars - 1) / PieceChars).Select(i => word.Substring(i * PieceChars, Math.Min(PieceChars, word.Length - (i * PieceChars))))];
 
     /// <summary>Top-k size the plan's entropy is defined over (what the auction asks for).</summary>
     public const int TopK = 5;

@@ -128,7 +128,8 @@ public static class SaleBench
         var largestName = world.Pool[world.Pool.Largest].Name;
         var quintileWins = new int[5];
         var quintileTotal = new int[5];
-        long auctionTokens = 0, episodeTokens = 0, auctionCost = 0;
+        var phases = default(AuctionPhaseOverhead);
+        long episodeInput = 0, episodeOutput = 0;
         int refinedWins = 0, fallbacks = 0, counted = 0, excluded = 0;
         for (var step = 0; step < order.Length; step++)
         {
@@ -144,9 +145,9 @@ public static class SaleBench
             }
 
             episodes[order[step]] = episode with { CostMicros = episode.CostMicros + auction.Overhead.CostMicros };
-            auctionTokens += auction.Overhead.Tokens;
-            auctionCost += auction.Overhead.CostMicros;
-            episodeTokens += episode.InputTokens + episode.OutputTokens;
+            phases += auction.OverheadByPhase;
+            episodeInput += episode.InputTokens;
+            episodeOutput += episode.OutputTokens;
             wins[auction.Winner]++;
             refinedWins += auction.WinnerRefined ? 1 : 0;
             fallbacks += auction.FallbackReason is null ? 0 : 1;
@@ -165,9 +166,9 @@ public static class SaleBench
         return new SaleVariantResult(
             variant.Name,
             FrontierEvaluator.Summarise(variant.Name, episodes, frontier, largestCost),
-            auctionTokens,
-            episodeTokens,
-            auctionCost,
+            phases,
+            episodeInput,
+            episodeOutput,
             wins,
             (double)wins[largestName] / tasks.Count,
             [.. quintileWins.Select((w, q) => quintileTotal[q] == 0 ? 0 : (double)w / quintileTotal[q])],

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Routing.Sale.Auction;
 using Routing.Simulation.Benchmark;
 using Routing.Simulation.Tasks;
 using Spectre.Console;
@@ -75,11 +76,55 @@ public static class SaleBenchOutput
         }
 
         console.Write(detail);
+        console.Write(PhaseTable(report));
         var (pass, cost, tokens) = Bar(report);
         console.MarkupLine(inv,
             "bar (issue 7): pass@1 above {0} alone: [bold]{1}[/] · cost ≤ 75% of it: [bold]{2}[/] · auction tokens < 2%: [bold]{3}[/] — simulator figures",
             Markup.Escape(report.LargestAgent), pass ? "yes" : "NO", cost ? "yes" : "NO", tokens ? "yes" : "NO");
     }
+
+    /// <summary>
+    /// Where the auction's tokens go, per variant and phase: calls, prompt and completion tokens, and each as a share
+    /// of all tokens (auctions plus episodes, whose input re-sends the growing history every step).
+    /// </summary>
+    private static Table PhaseTable(SaleBenchReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var table = new Table().AddColumns("variant", "phase", "calls", "prompt tok", "completion tok", "prompt % of all", "completion % of all", "tok/auction");
+        foreach (var v in report.Variants)
+        {
+            var auctions = Math.Max(1, v.Frontier.Overall.Episodes);
+            foreach (var (phase, o) in Phases(v.AuctionPhases))
+            {
+                table.AddRow(
+                    Markup.Escape(v.Name),
+                    phase,
+                    o.Calls.ToString("N0", inv),
+                    o.PromptTokens.ToString("N0", inv),
+                    o.CompletionTokens.ToString("N0", inv),
+                    (100 * v.ShareOfAll(o.PromptTokens)).ToString("F2", inv),
+                    (100 * v.ShareOfAll(o.CompletionTokens)).ToString("F2", inv),
+                    ((double)o.Tokens / auctions).ToString("N0", inv));
+            }
+
+            table.AddRow(
+                Markup.Escape(v.Name),
+                "episodes",
+                "",
+                v.EpisodeInputTokens.ToString("N0", inv),
+                v.EpisodeOutputTokens.ToString("N0", inv),
+                (100 * v.ShareOfAll(v.EpisodeInputTokens)).ToString("F2", inv),
+                (100 * v.ShareOfAll(v.EpisodeOutputTokens)).ToString("F2", inv),
+                ((double)(v.EpisodeInputTokens + v.EpisodeOutputTokens) / auctions).ToString("N0", inv));
+        }
+
+        return table.Title("auction tokens by phase (simulator figures; episodes' prompt = every step's whole history)");
+    }
+
+    private static IEnumerable<(string Phase, AuctionOverhead Overhead)> Phases(AuctionPhaseOverhead p) =>
+    [
+        ("bids", p.Bid), ("jury", p.Jury), ("refined bids", p.Refine), ("jury on refined", p.RefineJury), ("auction total", p.Total),
+    ];
 
     public static string ToJson(SaleBenchReport report) => JsonSerializer.Serialize(report, SaleBenchJsonContext.Default.SaleBenchReport);
 
