@@ -34,7 +34,8 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
     {
         var taskId = ExecutorStack.NewTaskId();
         await _stack.OpenAsync(taskId, 1_000_000);
-        _stack.Backend.Responder = r => new ScriptedReply { Content = r.Body.Contains("You are a juror", StringComparison.Ordinal) ? verdict : plan };
+        // Jury calls are told apart by the call-kind metadata, not by prompt wording (which is versioned).
+        _stack.Backend.Responder = r => new ScriptedReply { Content = r.Json().RootElement.GetProperty("metadata").GetProperty("routing_sale").GetString() == "jury" ? verdict : plan };
         return taskId;
     }
 

@@ -1,5 +1,7 @@
 using Routing.Contracts.Memory.V1;
 using Routing.Sale.Auction;
+using Routing.Sale.Jury;
+using Routing.Sale.Prompts;
 using Routing.Sale.Scoring;
 using Routing.Sale.Weights;
 using Xunit;
@@ -103,6 +105,44 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
         Assert.True(stored.Bids[stored.WinnerIndex].Refined);
         Assert.Equal("mid", stored.Bids[stored.WinnerIndex].Agent);
         Assert.Equal(3, stored.Bids[stored.WinnerIndex].JuryScores.Count);
+    }
+
+    [Fact]
+    public async Task EachJurorScoresAllPlansOfARoundInOneCallAndTheOverheadIsSplitByPhase()
+    {
+        var tenant = MemoryOnLoopback.NewTenant();
+        await SeedAsync(tenant);
+        var (script, pool) = Scored((1, 3, 5), refinedSmall: 2, refinedMid: 5);
+
+        var result = await new AuctionEngine(Weights, memory.Memory).RunAsync(Request(tenant, "a1", pool), default);
+
+        // Three jurors, two rounds (first-round plans, then the two refined plans): six jury calls, not 3 × 3 + 3 × 2.
+        var jury = script.Calls.Where(c => c.Kind == "jury").ToList();
+        Assert.Equal(6, jury.Count);
+        Assert.Equal(["large", "large", "mid", "mid", "small", "small"], jury.Select(c => c.Agent).Order());
+        var firstRound = jury.Where(c => c.Prompt.Contains(ScriptedAgents.PlanOf("small"), StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, firstRound.Count);
+        Assert.All(firstRound, c =>
+        {
+            Assert.Contains(ScriptedAgents.PlanOf("mid"), c.Prompt, StringComparison.Ordinal);
+            Assert.Contains(ScriptedAgents.PlanOf("large"), c.Prompt, StringComparison.Ordinal);
+            Assert.Contains("Plan 3:", c.Prompt, StringComparison.Ordinal);
+            Assert.Equal(JuryAnswer.MaxTokens(3, new AuctionOptions().JuryMaxTokens), c.MaxTokens);
+        });
+        Assert.All(jury.Except(firstRound), c => Assert.Equal(JuryAnswer.MaxTokens(2, new AuctionOptions().JuryMaxTokens), c.MaxTokens));
+        Assert.Equal(new JuryTally(Counted: (3 * 3) + (3 * 2), Invalid: 0, Missing: 0), result.Jury);
+
+        var phases = result.OverheadByPhase;
+        Assert.Equal((3, 3, 2, 3), (phases.Bid.Calls, phases.Jury.Calls, phases.Refine.Calls, phases.RefineJury.Calls));
+        Assert.Equal(phases.Bid + phases.Jury + phases.Refine + phases.RefineJury, result.Overhead);
+        Assert.Equal(script.Calls.Count, result.Overhead.Calls);
+        // ScriptedAgents reports a quarter of the prompt's characters as prompt tokens: the phases carry every call's.
+        Assert.Equal(jury.Where(c => firstRound.Contains(c)).Sum(c => (long)(c.Prompt.Length / 4)), phases.Jury.PromptTokens);
+        Assert.True(phases.Refine.PromptTokens > 0 && phases.RefineJury.CompletionTokens > 0);
+
+        Assert.Equal(AuctionPrompts.DefaultVersion, result.PromptVersion);
+        var stored = await memory.Client.GetAuctionAsync(new GetAuctionRequest { Tenant = tenant, AuctionId = "a1" });
+        Assert.Equal(AuctionPrompts.DefaultVersion, stored.PromptVersion);
     }
 
     [Fact]

@@ -41,6 +41,48 @@ public class JuryAnswerTests
     }
 
     [Fact]
+    public void ExtraTextAfterAScoreMakesOnlyThatVoteInvalid()
+    {
+        var answer = JuryAnswer.Parse("Plan 1: 4 because it reads the module first\nPlan 2: 3\nPlan 3: 2, maybe 3", 3);
+        Assert.Equal(new int?[] { null, 3, null }, answer.Scores);
+        Assert.Equal(2, answer.Invalid);
+        Assert.Equal(0, answer.Missing);
+    }
+
+    [Fact]
+    public void PreambleAndClosingLinesAreSkipped()
+    {
+        var answer = JuryAnswer.Parse("Here are my scores:\n\nPlan 1: 4\nPlan 2: 1\n\nHope this helps.", 2);
+        Assert.Equal(new int?[] { 4, 1 }, answer.Scores);
+        Assert.Equal(0, answer.Invalid + answer.Missing);
+    }
+
+    [Fact]
+    public void AMissingLabelLosesOnlyThatPlansVoteAndLabelsOutsideThePlansCountForNothing()
+    {
+        var answer = JuryAnswer.Parse("Plan 0: 5\nPlan 1: 2\nPlan 3: 4\nPlan 4: 5", 3);
+        Assert.Equal(new int?[] { 2, null, 4 }, answer.Scores);
+        Assert.Equal(0, answer.Invalid);
+        Assert.Equal(1, answer.Missing);
+    }
+
+    [Fact]
+    public void ADuplicateLabelWithAnotherScoreIsInvalidEvenWhenTheOtherLineIsUnparseable()
+    {
+        var answer = JuryAnswer.Parse("Plan 1: 3\nPlan 1: good\nPlan 2: 6\nPlan 3: 5\nPlan 3: 5", 3);
+        Assert.Equal(new int?[] { null, null, 5 }, answer.Scores);
+        Assert.Equal(2, answer.Invalid);
+    }
+
+    [Theory]
+    [InlineData(1, 256, 26)]
+    [InlineData(4, 256, 56)]
+    [InlineData(30, 256, 256)]
+    [InlineData(4, 40, 40)]
+    public void AVerdictAsksForWhatItsLinesNeedUpToTheCap(int plans, int cap, int expected) =>
+        Assert.Equal(expected, JuryAnswer.MaxTokens(plans, cap));
+
+    [Fact]
     public void EmptyOrNullAnswerMissesEveryPlan()
     {
         Assert.Equal(2, JuryAnswer.Parse(null, 2).Missing);

@@ -11,7 +11,7 @@ namespace Routing.Sale.Tests;
 /// </summary>
 internal sealed class ScriptedAgents
 {
-    public ConcurrentQueue<(string Agent, string Kind)> Calls { get; } = new();
+    public ConcurrentQueue<(string Agent, string Kind, int? MaxTokens, string Prompt)> Calls { get; } = new();
 
     /// <summary>Plan text → score every juror gives it.</summary>
     public Dictionary<string, int> Scores { get; } = [];
@@ -33,7 +33,7 @@ internal sealed class ScriptedAgents
     private ChatResult Answer(string agent, ChatCall call)
     {
         var kind = call.Metadata[AuctionEngine.CallKindMetadata];
-        Calls.Enqueue((agent, kind));
+        Calls.Enqueue((agent, kind, call.MaxTokens, call.Messages[^1].Content));
         if (Broken.Contains(agent))
         {
             throw new BackendException(BackendFailure.Unavailable, $"{agent} is down", mayHaveBeenBilled: false);

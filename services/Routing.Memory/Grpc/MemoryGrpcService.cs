@@ -32,6 +32,7 @@ public sealed class MemoryGrpcService(
         Text("task_text", request.TaskText, _options.MaxTaskTextBytes);
         Embedding("task_embedding", request.TaskEmbedding, _options.MaxEmbeddingDimension);
         Domain(request.Domain);
+        Text("prompt_version", request.PromptVersion, RequestValidation.MaxPromptVersionBytes);
         Bids(request.Bids, request.WinnerIndex, _options);
         var (vector, space) = QueryVector(tenant, request.TaskText, request.TaskEmbedding, null);
 
@@ -43,6 +44,7 @@ public sealed class MemoryGrpcService(
             TaskText = request.TaskText,
             Domain = request.Domain,
             WinnerIndex = request.WinnerIndex,
+            PromptVersion = request.PromptVersion,
             RecordedAt = Timestamp.FromDateTimeOffset(now),
         };
         record.Bids.Add(request.Bids);

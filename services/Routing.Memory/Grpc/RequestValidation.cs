@@ -11,6 +11,7 @@ namespace Routing.Memory.Grpc;
 public static class RequestValidation
 {
     public const int MaxDomainLength = 64;
+    public const int MaxPromptVersionBytes = 64;
     public const int MaxPlanTokens = 1_000_000;
     public const int MaxJuryScores = 256;
 

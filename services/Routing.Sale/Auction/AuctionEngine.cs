@@ -329,6 +329,7 @@ public sealed class AuctionEngine
                 AuctionId = request.AuctionId,
                 TaskText = request.TaskText,
                 Domain = request.Domain,
+                PromptVersion = engine._prompts.Version,
             };
             foreach (var bid in valid.Concat(refined))
             {
