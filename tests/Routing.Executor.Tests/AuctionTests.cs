@@ -4,6 +4,7 @@ using Routing.Contracts.Executor.V1;
 using Routing.Contracts.Memory.V1;
 using Routing.Executor.Tasks;
 using Routing.Features;
+using Routing.Testing;
 using Xunit;
 using AuctionRequest = Routing.Contracts.Executor.V1.AuctionRequest;
 
@@ -83,6 +84,39 @@ public sealed class AuctionTests(SharedAuctionStack shared) : IClassFixture<Shar
         Assert.True(outcome.Success);
         Assert.Equal(0.75, outcome.Score);
         Assert.Equal(ledger.CommittedMicros, outcome.ActualCostMicros);
+    }
+
+    [Fact]
+    public async Task TheReservationCoversEveryCallOfAuctionsThatRefineFromAFullMemory()
+    {
+        // Auctions on one tenant's coding tasks fill its memory; later ones refine the cheaper agents' bids from up
+        // to eight past tasks, so they make every kind of call: bids, one jury call per juror on all plans, refined
+        // bids quoting contrastive pairs, and the jury on the refined plans. A call whose worst case did not fit the
+        // reservation would not be sent: a failed bid, a failed refinement or missing votes.
+        const string tenant = "acme";
+        var before = (await Stack.Memory.StatsAsync(new StatsRequest { Tenant = tenant })).Tenants.Select(t => t.Indexed).FirstOrDefault();
+        var refined = 0;
+        for (var i = 0; i < 11; i++)
+        {
+            var taskId = $"coding-3-{200 + i}";
+            await Stack.Executor.OpenAsync(taskId, 10_000_000);
+
+            var auction = await Client.AuctionAsync(Request(taskId), ExecutorStack.Acme);
+
+            Assert.All(auction.Bids.Concat(auction.RefinedBids), b => Assert.True(b.Failure.Length == 0, b.Failure));
+            Assert.Equal(0, auction.Jury.Missing);
+            Assert.DoesNotContain(auction.Notes, n => n.Contains("failed", StringComparison.Ordinal));
+            Assert.True(auction.ReservedMicros >= auction.ChargedMicros, $"reserved {auction.ReservedMicros} < charged {auction.ChargedMicros}");
+            refined += auction.RefinedBids.Count;
+            // The next auction retrieves from an index that has caught up with this record.
+            await Eventually.ReturnsAsync(
+                async () => (await Stack.Memory.StatsAsync(new StatsRequest { Tenant = tenant })).Tenants.Select(t => t.Indexed).FirstOrDefault(),
+                indexed => indexed >= before + i + 1,
+                TimeSpan.FromSeconds(10),
+                "the memory index holding the auction just recorded");
+        }
+
+        Assert.True(refined > 0, "no auction refined a bid, so the refinement calls were not exercised");
     }
 
     [Fact]
