@@ -21,6 +21,7 @@ public sealed class RequestValidationTests(SharedMemoryService service) : IClass
         { "task_embedding", c => Record(c, r => r.TaskEmbedding.Add([1f, float.NaN])) },
         { "task_embedding", c => Record(c, r => r.TaskEmbedding.Add(new float[4_097])) },
         { "domain", c => Record(c, r => r.Domain = new string('d', 65)) },
+        { "prompt_version", c => Record(c, r => r.PromptVersion = new string('v', 65)) },
         { "bids", c => Record(c, r => r.Bids.Clear()) },
         { "bids", c => Record(c, r => { for (var i = 0; i < 70; i++) { r.Bids.Add(r.Bids[0]); } }) },
         { "winner_index", c => Record(c, r => r.WinnerIndex = 2) },
