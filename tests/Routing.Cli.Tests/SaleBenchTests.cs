@@ -28,11 +28,23 @@ public sealed class SaleBenchTests
             Assert.Equal(0, v.Fallbacks);
             Assert.True(v.AuctionTokens > 0 && v.AuctionCostMicros > 0);
             Assert.InRange(v.AuctionTokenShare, 0.0, 1.0);
+            // Every agent bids once per auction; the share's denominator is auctions plus whole episodes, whose
+            // prompts re-send the growing history and so outweigh their completions.
+            var agents = v.Wins.Count;
+            Assert.Equal(agents * 20, v.AuctionPhases.Bid.Calls);
+            Assert.Equal(0, v.AuctionPhases.RefineJury.Calls % agents);
+            Assert.Equal(v.AuctionTokens + v.EpisodeInputTokens + v.EpisodeOutputTokens, v.AllTokens);
+            Assert.True(v.EpisodeInputTokens > v.EpisodeOutputTokens);
             Assert.Contains(v.Fit.Status, new[] { "OPTIMAL", "FEASIBLE" });
         }
 
-        Assert.Equal(0, report.Variants.Single(v => v.Name == "sale-no-jury").VotesCounted);
-        Assert.True(report.Variants.Single(v => v.Name == "sale").VotesCounted > 0);
+        var noJury = report.Variants.Single(v => v.Name == "sale-no-jury");
+        Assert.Equal(0, noJury.VotesCounted);
+        Assert.Equal(0, noJury.AuctionPhases.Jury.Calls + noJury.AuctionPhases.RefineJury.Calls);
+        var sale = report.Variants.Single(v => v.Name == "sale");
+        Assert.True(sale.VotesCounted > 0);
+        // One jury call per juror and auction, each juror scoring all plans in it.
+        Assert.Equal(sale.AuctionPhases.Bid.Calls, sale.AuctionPhases.Jury.Calls);
         using var json = JsonDocument.Parse(SaleBenchOutput.ToJson(report));
         Assert.Equal(2, json.RootElement.GetProperty("variants").GetArrayLength());
     }
