@@ -15,7 +15,8 @@ namespace Routing.Executor.Episodes;
 /// backend, log), the way an agent runtime would, and reports the episode's outcome as the simulator scored it.
 /// The episode ends when the simulator says so (solved, wrong answer, stuck, horizon) or when the budget refuses
 /// a step; the end is read by replaying the agents chosen so far on the simulator's own episode runner, which is
-/// deterministic and so sees exactly the episode the backend played.
+/// deterministic and so sees exactly the episode the backend played. The request's strategy (<see cref="RunTaskStrategy"/>)
+/// may pin each step's agent instead of routing it; pinned steps take the same pipeline (reserve, call, commit, log).
 /// </summary>
 public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
 {
@@ -31,6 +32,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         {
             throw new StepFailure(StepFailureKind.TaskClosed, "RunTask plays simulated tasks and needs a pool of in-process simulator agents (Routing:AgentPool:UseSimulator)");
         }
+        var strategy = RunTaskStrategy.Of(request, pipeline.Catalog);
         var simulator = services.GetRequiredService<SimulatedBackend>();
         var task = simulator.TaskOf(id);
         var runner = new EpisodeRunner(simulator.Model, simulator.Pool);
@@ -49,6 +51,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         var success = false;
         for (var step = 0; step < task.Horizon; step++)
         {
+            var pinned = strategy.NextAgent();
             var command = new StepCommand
             {
                 TaskId = request.TaskId,
@@ -57,7 +60,8 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
                     : [new ChatMessage("user", taskText), new ChatMessage("tool", observation)],
                 // 0 means each agent's own maximum (the contract): the simulated episode decides how much an agent
                 // writes, and a lower cap would cut the reported usage the in-process episode counts in full.
-                MaxTokens = request.MaxTokens > 0 ? request.MaxTokens : int.MaxValue,
+                MaxTokens = request.MaxTokens > 0 ? request.MaxTokens : pinned?.MaxOutputTokens ?? int.MaxValue,
+                Agent = pinned?.Name,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
                 Signals = Signals(observation, last),
@@ -86,6 +90,13 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
 
         var finished = await tasks.CompleteAsync(tenant, new CompleteTaskRequest { TaskId = request.TaskId, Outcome = new Outcome { Success = success } }, cancellationToken);
         await emit(new RunTaskEvent { Finished = finished });
+    }
+
+    /// <summary>The in-process simulator's seed when the pool has an agent it serves (ListAgents reports it), else null.</summary>
+    public ulong? SimulatorSeed(AgentCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Ordered.Any(a => SimulatorChatBackend.IsSimulator(a.Endpoint)) ? services.GetRequiredService<SimulatedBackend>().Seed : null;
     }
 
     /// <summary>
