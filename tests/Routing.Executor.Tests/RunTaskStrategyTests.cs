@@ -33,11 +33,12 @@ public sealed class RunTaskStrategyTests
         var taskId = string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, Random.Shared.Next(1_000_000)) + "~pin";
         Assert.True(SimTaskId.TryParse(taskId, out var id, out var reason), reason);
 
-        var (steps, finished) = await RunAsync(stack, new RunTaskRequest { TaskId = taskId, LimitMicros = 100_000_000, Agent = name });
+        var (steps, finished, end) = await RunAsync(stack, new RunTaskRequest { TaskId = taskId, LimitMicros = 100_000_000, Agent = name });
         var expected = new EpisodeRunner(simulator.Model, simulator.Pool).Run(simulator.TaskOf(id), new FixedAgentRouter(agent), id.Attempt);
 
         Assert.All(steps, s => Assert.Equal((name, RoutingReason.Pinned), (s.Decision.Agent, s.Decision.Reason)));
         Assert.Equal((expected.Success, expected.Steps, expected.CostMicros), (finished.Outcome.Success, steps.Count, steps.Sum(s => s.CostMicros)));
+        Assert.Equal(SimulatedBackend.Describe(expected.End), end);
         var ledger = await stack.LedgerAsync(taskId);
         Assert.Equal(steps.Sum(s => s.CostMicros), ledger.CommittedMicros);
         Assert.Equal(ledger.CommittedMicros, finished.CommittedMicros);
@@ -57,7 +58,7 @@ public sealed class RunTaskStrategyTests
             Assert.True(SimTaskId.TryParse(taskId, out var id, out var reason), reason);
             var request = new RunTaskRequest { TaskId = taskId, LimitMicros = 100_000_000, Mixed = new MixedStrategy { SmallAgent = small, LargeAgent = large, LargeProbability = p, Seed = seed } };
 
-            var (steps, finished) = await RunAsync(stack, request);
+            var (steps, finished, _) = await RunAsync(stack, request);
             var trace = new List<Simulation.Observations.StepObservation>();
             var expected = new EpisodeRunner(simulator.Model, simulator.Pool).Run(simulator.TaskOf(id), new MixedRouter(p, seed), id.Attempt, trace);
 
@@ -111,9 +112,10 @@ public sealed class RunTaskStrategyTests
 
         Assert.True(agents.HasSimulatorSeed);
         Assert.Equal(stack.Services.GetRequiredService<SimulatedBackend>().Seed, agents.SimulatorSeed);
+        Assert.Equal("acme", agents.Tenant);
     }
 
-    private static async Task<(List<StepResponse> Steps, TaskInfo Finished)> RunAsync(ExecutorStack stack, RunTaskRequest request)
+    private static async Task<(List<StepResponse> Steps, TaskInfo Finished, string End)> RunAsync(ExecutorStack stack, RunTaskRequest request)
     {
         using var call = stack.Client.RunTask(request, ExecutorStack.Acme);
         var events = new List<RunTaskEvent>();
@@ -121,6 +123,6 @@ public sealed class RunTaskStrategyTests
         {
             events.Add(e);
         }
-        return ([.. events.Where(e => e.EventCase == RunTaskEvent.EventOneofCase.Step).Select(e => e.Step)], events[^1].Finished);
+        return ([.. events.Where(e => e.EventCase == RunTaskEvent.EventOneofCase.Step).Select(e => e.Step)], events[^1].Finished, events[^1].End);
     }
 }

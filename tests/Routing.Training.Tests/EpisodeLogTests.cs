@@ -78,6 +78,10 @@ public sealed class EpisodeLogTests
     [InlineData("coding-3-17", "coding-3-17")]
     [InlineData("v1.2.x", "v1.2.x")]
     [InlineData("task.", "task.")]
+    [InlineData("coding-3-17.2~0a1b2c3d_small", "coding-3-17")]
+    [InlineData("search-0-4~r1", "search-0-4")]
+    [InlineData("task~", "task~")]
+    [InlineData("a~B", "a~B")]
     public void TheAttemptSuffixIsNotPartOfTheTask(string taskId, string task) => Assert.Equal(task, EpisodeLogBoundary.TaskOf(taskId));
 
     [Theory]

@@ -20,6 +20,9 @@ namespace Routing.Executor.Episodes;
 /// </summary>
 public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
 {
+    /// <summary>The <c>end</c> of an episode the budget stopped.</summary>
+    public const string BudgetExhaustedEnd = "budget_exhausted";
+
     public async Task RunAsync(string tenant, RunTaskRequest request, Func<RunTaskEvent, Task> emit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -49,6 +52,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         var trace = new List<StepObservation>();
         StepObservation? last = null;
         var success = false;
+        var end = SimulatedBackend.Describe(EpisodeEnd.HorizonReached);
         for (var step = 0; step < task.Horizon; step++)
         {
             var pinned = strategy.NextAgent();
@@ -73,6 +77,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
             }
             catch (StepFailure failure) when (failure.Kind == StepFailureKind.BudgetExhausted)
             {
+                end = BudgetExhaustedEnd;
                 break;
             }
             await emit(new RunTaskEvent { Step = response });
@@ -84,12 +89,13 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
             if (result.End != EpisodeEnd.StoppedByRouter)
             {
                 success = result.Success;
+                end = SimulatedBackend.Describe(result.End);
                 break;
             }
         }
 
         var finished = await tasks.CompleteAsync(tenant, new CompleteTaskRequest { TaskId = request.TaskId, Outcome = new Outcome { Success = success } }, cancellationToken);
-        await emit(new RunTaskEvent { Finished = finished });
+        await emit(new RunTaskEvent { Finished = finished, End = end });
     }
 
     /// <summary>The in-process simulator's seed when the pool has an agent it serves (ListAgents reports it), else null.</summary>

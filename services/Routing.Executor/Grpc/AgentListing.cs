@@ -7,10 +7,11 @@ namespace Routing.Executor.Grpc;
 public static class AgentListing
 {
     /// <param name="simulatorSeed">The in-process simulator's seed, when the pool has agents it serves.</param>
-    public static ListAgentsResponse Of(AgentCatalog catalog, ulong? simulatorSeed)
+    /// <param name="tenant">The caller's tenant.</param>
+    public static ListAgentsResponse Of(AgentCatalog catalog, ulong? simulatorSeed, string tenant)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var response = new ListAgentsResponse { PoolVersion = catalog.Snapshot.Version, FallbackAgent = catalog.Fallback?.Name ?? "" };
+        var response = new ListAgentsResponse { PoolVersion = catalog.Snapshot.Version, FallbackAgent = catalog.Fallback?.Name ?? "", Tenant = tenant };
         if (simulatorSeed is { } seed)
         {
             response.SimulatorSeed = seed;

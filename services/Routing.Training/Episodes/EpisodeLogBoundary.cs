@@ -19,7 +19,7 @@ public sealed record EpisodeLogTrainingData(
 /// Boundary rollouts read from an episode log (docs/training.md, "Training from episode logs"):
 /// <list type="bullet">
 /// <item>An episode is one (tenant, task id); it counts only once its outcome line is logged.</item>
-/// <item>A task is a tenant's task id without a trailing <c>.N</c> attempt suffix (<c>coding-3-17.2</c> is attempt 2 of <c>coding-3-17</c>).</item>
+/// <item>A task is a tenant's task id without a trailing <c>~run</c> label and <c>.N</c> attempt suffix (<c>coding-3-17.2</c> and <c>coding-3-17.2~a1_small</c> are attempt 2 of <c>coding-3-17</c>).</item>
 /// <item>The smallest agent is tier 0; the largest is the step's <c>largest_tier</c>, or in logs written before that field the highest tier in the file.</item>
 /// <item>An always-small (always-large) boundary episode has at least one step, and every step <c>pinned</c> to a tier-0 (largest-tier) agent.
 /// Policy-routed episodes that happened to stay on one agent do not count: the policy's choices depend on how
@@ -79,10 +79,18 @@ public static class EpisodeLogBoundary
         return new EpisodeLogTrainingData(tasks, counts, data, episodes.Count, episodes.Count(e => e.Outcome is null), middle, withoutBoth);
     }
 
-    /// <summary>The task part of a task id: without a trailing <c>.N</c> attempt number.</summary>
+    /// <summary>
+    /// The task part of a task id: without a trailing <c>~run</c> label (a simulated task id's, as <c>routing train
+    /// policy --via-executor</c> writes them) and then without a trailing <c>.N</c> attempt number.
+    /// </summary>
     public static string TaskOf(string taskId)
     {
         ArgumentNullException.ThrowIfNull(taskId);
+        var tilde = taskId.LastIndexOf('~');
+        if (tilde > 0 && tilde < taskId.Length - 1 && taskId[(tilde + 1)..].All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            taskId = taskId[..tilde];
+        }
         var dot = taskId.LastIndexOf('.');
         return dot > 0 && dot < taskId.Length - 1 && taskId[(dot + 1)..].All(char.IsAsciiDigit) ? taskId[..dot] : taskId;
     }

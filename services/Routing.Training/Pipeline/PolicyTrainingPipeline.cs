@@ -24,7 +24,13 @@ public static class PolicyTrainingPipeline
     /// <summary>The name of the SFT-only policy in <see cref="TrainingResult.Policies"/>.</summary>
     public const string SftOnlyName = "sft-only";
 
-    public static TrainingResult Run(TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default)
+    /// <param name="boundary">
+    /// Plays the boundary rollouts instead of this process (through the executor); the taxonomy, SFT sweep, BoPO and
+    /// validation still run in-process on the simulator. Null: every stage in-process.
+    /// </param>
+    public static TrainingResult Run(
+        TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default,
+        IBoundaryRolloutSource? boundary = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(variants);
@@ -41,8 +47,24 @@ public static class PolicyTrainingPipeline
         var validation = Tasks(model, config.Seed + 1, config.ValidationTasksPerCell);
         var threads = config.Threads;
 
-        reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts})", training.Count);
-        var records = BoundaryRollouts.Run(runner, training, config.BoundaryAttempts, config.TaxonomyThreshold, threads, _ => reporter?.Advance());
+        BoundaryRecord[] records;
+        if (boundary is null)
+        {
+            reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts})", training.Count);
+            records = BoundaryRollouts.Run(runner, training, config.BoundaryAttempts, config.TaxonomyThreshold, threads, _ => reporter?.Advance());
+        }
+        else
+        {
+            reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts}) through {boundary.Description}", training.Count);
+            var addressed = training.Select((t, i) => new TrainingTask(t, i % config.TrainingTasksPerCell)).ToList();
+            records = boundary.Run(addressed, config.BoundaryAttempts, config.TaxonomyThreshold, () => reporter?.Advance(), cancellationToken);
+            if (records.Length != training.Count || records.Where((r, i) => r.Task.Seed != training[i].Seed || r.Attempts != config.BoundaryAttempts).Any())
+            {
+                throw new InvalidOperationException($"{boundary.Description} returned boundary records that are not the {training.Count} training tasks × {config.BoundaryAttempts} attempts");
+            }
+            reporter?.Message($"boundary rollouts ran through {boundary.Description}; the SFT sweep, BoPO's group rollouts and validation run in-process on the simulator");
+        }
+
         var counts = BoundaryRollouts.ClassCounts(records);
         reporter?.Message($"difficulty taxonomy of {records.Length} training tasks: easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}");
 
@@ -84,7 +106,7 @@ public static class PolicyTrainingPipeline
             config, records, counts, data.Count, sftLoss,
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Smallest, threads),
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Largest, threads),
-            policies, clock.Elapsed);
+            policies, clock.Elapsed, BoundarySource: boundary?.Description);
     }
 
     /// <summary>Configuration problems, including seeds that would put training tasks on the benchmark's or the calibration's tasks.</summary>
