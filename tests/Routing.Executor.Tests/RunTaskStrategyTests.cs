@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Episodes;
 using Routing.Simulation.Episodes;
 using Routing.Simulation.Server;
 using Routing.Training.Rollouts;
@@ -102,6 +103,21 @@ public sealed class RunTaskStrategyTests
         Assert.StartsWith(field + " ", error.Status.Detail, StringComparison.Ordinal);
         var get = await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetTaskAsync(new GetTaskRequest { TaskId = taskId }, ExecutorStack.Acme).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task APinnedEpisodeTheBudgetStopsEndsAsBudgetExhaustedWithinTheLimit()
+    {
+        await using var stack = await StartSimulatedAsync();
+        var simulator = stack.Services.GetRequiredService<SimulatedBackend>();
+        var taskId = $"coding-4-{Random.Shared.Next(1_000_000)}~budget";
+
+        var (steps, finished, end) = await RunAsync(stack, new RunTaskRequest { TaskId = taskId, LimitMicros = 20_000, Agent = simulator.Pool[simulator.Pool.Largest].Name });
+
+        Assert.Equal(SimulatedEpisodeRunner.BudgetExhaustedEnd, end);
+        Assert.False(finished.Outcome.Success);
+        Assert.Equal(steps.Sum(s => s.CostMicros), finished.CommittedMicros);
+        Assert.True(finished.CommittedMicros <= 20_000);
     }
 
     [Fact]
