@@ -7,7 +7,6 @@ using Routing.Cli.Hosting;
 using Routing.Cli.Training;
 using Routing.Contracts.Budget.V1;
 using Routing.Simulation;
-using Routing.Simulation.Episodes;
 using Routing.Simulation.Tasks;
 using Routing.Training.Boundary;
 using Routing.Training.Pipeline;
@@ -17,13 +16,14 @@ namespace Routing.Cli.Tests;
 
 /// <summary>
 /// <c>routing train policy --via-executor</c> against the services <c>routing up</c> starts, on loopback: the boundary
-/// rollouts played as pinned RunTask episodes equal the in-process rollouts of the same tasks and attempts.
+/// rollouts played as pinned RunTask episodes and the SFT sweep played with RunTask's mixed strategy equal the in-process
+/// ones for the same tasks and attempts.
 /// </summary>
 public sealed class TrainViaExecutorTests
 {
     private static readonly ulong Seed = new TrainingConfig().Seed;
 
-    /// <summary>The tiny configuration on two tasks per cell: 20 tasks × 3 attempts × 2 boundary policies through RunTask.</summary>
+    /// <summary>The tiny configuration on two tasks per cell: 20 tasks × 3 attempts × 2 boundary policies through RunTask, and the hard tasks' sweep.</summary>
     private static TrainingConfig Config() => TrainingConfig.Tiny(Seed) with { TrainingTasksPerCell = 2, ValidationTasksPerCell = 2 };
 
     private static Task<LocalStack> StartAsync(ulong simulatorSeed) => LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None,
@@ -37,37 +37,28 @@ public sealed class TrainViaExecutorTests
         try
         {
             await using var stack = await StartAsync(Seed);
-            var model = SimulatorModel.Default;
-            var generator = new TaskGenerator(model, Seed);
-            var tasks = new List<TrainingTask>();
-            for (var d = 0; d < TaskSpace.DomainCount; d++)
-            {
-                for (var b = 0; b < TaskSpace.BinCount; b++)
-                {
-                    for (var i = 0; i < config.TrainingTasksPerCell; i++)
-                    {
-                        tasks.Add(new TrainingTask(generator.Create((Domain)d, b, i), i));
-                    }
-                }
-            }
-
             using var source = await ExecutorBoundarySource.ConnectAsync(stack.Executor.GrpcAddress, LocalStack.DevApiKey, Seed, 4, CancellationToken.None);
-            var done = 0;
-            var viaExecutor = source.Run(tasks, config.BoundaryAttempts, config.TaxonomyThreshold, () => Interlocked.Increment(ref done), CancellationToken.None);
-            var inProcess = BoundaryRollouts.Run(new EpisodeRunner(model, model.StepPair), [.. tasks.Select(t => t.Task)], config.BoundaryAttempts, config.TaxonomyThreshold, 2);
+            var viaExecutor = PolicyTrainingPipeline.Run(config, [], boundary: source);
+            var inProcess = PolicyTrainingPipeline.Run(config, []);
 
-            Assert.Equal(tasks.Count, done);
             Assert.Equal(LocalStack.DevTenant, source.Tenant);
-            for (var t = 0; t < tasks.Count; t++)
+            Assert.Equal(source.Description, viaExecutor.BoundarySource);
+            Assert.Equal(inProcess.Boundary.Count, viaExecutor.Boundary.Count);
+            for (var t = 0; t < inProcess.Boundary.Count; t++)
             {
-                Assert.Equal(inProcess[t].SmallSuccess, viaExecutor[t].SmallSuccess);
-                Assert.Equal(inProcess[t].SmallCost, viaExecutor[t].SmallCost);
-                Assert.Equal(inProcess[t].LargeSuccess, viaExecutor[t].LargeSuccess);
-                Assert.Equal(inProcess[t].LargeCost, viaExecutor[t].LargeCost);
+                Assert.Equal(inProcess.Boundary[t].Task.Seed, viaExecutor.Boundary[t].Task.Seed);
+                Assert.Equal(inProcess.Boundary[t].SmallSuccess, viaExecutor.Boundary[t].SmallSuccess);
+                Assert.Equal(inProcess.Boundary[t].SmallCost, viaExecutor.Boundary[t].SmallCost);
+                Assert.Equal(inProcess.Boundary[t].LargeSuccess, viaExecutor.Boundary[t].LargeSuccess);
+                Assert.Equal(inProcess.Boundary[t].LargeCost, viaExecutor.Boundary[t].LargeCost);
             }
-            // Not a degenerate check: the tasks differ in outcome and both boundary policies cost something.
-            Assert.Contains(inProcess, r => r.SmallSuccessRate != r.LargeSuccessRate);
-            Assert.All(inProcess, r => Assert.True(r.SmallMeanCost > 0 && r.LargeMeanCost > r.SmallMeanCost));
+            // Not a degenerate check: some tasks are hard (so the sweep ran through the executor) and both boundary policies cost something.
+            Assert.True(inProcess.ClassCounts[(int)DifficultyClass.Hard] > 0);
+            Assert.All(inProcess.Boundary, r => Assert.True(r.SmallMeanCost > 0 && r.LargeMeanCost > r.SmallMeanCost));
+            // The SFT sweep through the executor picks the same demonstrations: the same data set and the same behaviour clone.
+            Assert.Equal(inProcess.SftSamples, viaExecutor.SftSamples);
+            Assert.Equal(inProcess.SftFinalLoss, viaExecutor.SftFinalLoss);
+            Assert.Equal(inProcess.Policies[0].Validation, viaExecutor.Policies[0].Validation);
 
             var configFile = Path.Combine(directory.FullName, "config.json");
             await File.WriteAllTextAsync(configFile, config.ToJson());
@@ -76,8 +67,8 @@ public sealed class TrainViaExecutorTests
 
             var provenance = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bopo", "manifest.json"))).RootElement.GetProperty("provenance");
             var data = provenance.GetProperty("training_data").GetString()!;
-            var counts = BoundaryRollouts.ClassCounts(inProcess);
-            Assert.Contains($"boundary K={config.BoundaryAttempts} played through the executor at {stack.Executor.GrpcAddress} (tenant 'dev'", data, StringComparison.Ordinal);
+            var counts = inProcess.ClassCounts;
+            Assert.Contains($"boundary K={config.BoundaryAttempts} and SFT sweep played through the executor at {stack.Executor.GrpcAddress} (tenant 'dev'", data, StringComparison.Ordinal);
             Assert.Contains($"easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}", data, StringComparison.Ordinal);
         }
         finally

@@ -8,6 +8,7 @@ using Routing.Executor.Episodes;
 using Routing.Simulation;
 using Routing.Simulation.Server;
 using Routing.Training.Boundary;
+using Routing.Training.Sft;
 
 namespace Routing.Cli.Training;
 
@@ -16,12 +17,13 @@ public sealed class ExecutorRolloutException(string message) : Exception(message
 
 /// <summary>
 /// <c>routing train policy --via-executor</c>: plays the boundary rollouts as RunTask episodes with every step pinned to
-/// the step pair's smallest (largest) agent, so each one takes the executor's whole step pipeline — policy bypassed,
-/// budget reserved and committed, backend called, episode logged (reason <c>pinned</c>). Task
-/// <c>{domain}-{bin}-{index}.{attempt}~{run}_{small|large}</c> is the training task and attempt the in-process rollouts
-/// play; the run label keeps the two boundary policies, and this run's episodes from earlier runs', apart.
+/// the step pair's smallest (largest) agent, and the SFT sweep's episodes with RunTask's mixed strategy, so each one
+/// takes the executor's whole step pipeline — policy bypassed, budget reserved and committed, backend called, episode
+/// logged (reason <c>pinned</c>). Task <c>{domain}-{bin}-{index}.{attempt}~{run}_{small|large|mixK}</c> is the training
+/// task and attempt the in-process rollouts play; the run label keeps the strategies, and this run's episodes from
+/// earlier runs', apart.
 /// </summary>
-public sealed class ExecutorBoundarySource : IBoundaryRolloutSource, IDisposable
+public sealed class ExecutorBoundarySource : IRolloutSource, IDisposable
 {
     /// <summary>Per episode: far above any simulated episode's cost, so the hard limit never cuts a boundary run short.</summary>
     public const long EpisodeLimitMicros = ThroughServicesSettings.NonBindingLimitMicros;
@@ -32,7 +34,6 @@ public sealed class ExecutorBoundarySource : IBoundaryRolloutSource, IDisposable
     private readonly string _address;
     private readonly string _small;
     private readonly string _large;
-    private readonly int _concurrency;
     private readonly string _run;
 
     private ExecutorBoundarySource(GrpcChannel channel, string address, Metadata auth, string tenant, string small, string large, int concurrency)
@@ -44,11 +45,13 @@ public sealed class ExecutorBoundarySource : IBoundaryRolloutSource, IDisposable
         Tenant = tenant;
         _small = small;
         _large = large;
-        _concurrency = concurrency;
+        Concurrency = concurrency;
         _run = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
     }
 
     public string Tenant { get; }
+
+    public int Concurrency { get; }
 
     public string Description => $"the executor at {_address} (tenant '{Tenant}', agents {_small}/{_large}, run label {_run})";
 
@@ -107,12 +110,13 @@ public sealed class ExecutorBoundarySource : IBoundaryRolloutSource, IDisposable
         var cost = new long[tasks.Count, 2, attempts];
         var left = Enumerable.Repeat(2 * attempts, tasks.Count).ToArray();
         // Episode e: task e / (2K), policy (small, large) then attempt; tasks finish roughly in order for the progress bar.
-        await Parallel.ForAsync(0, tasks.Count * 2 * attempts, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken }, async (e, token) =>
+        await Parallel.ForAsync(0, tasks.Count * 2 * attempts, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (e, token) =>
         {
             var (t, policy, attempt) = (e / (2 * attempts), e / attempts % 2, e % attempts);
             var task = tasks[t].Task;
             var id = new SimTaskId(task.Domain, task.Bin, tasks[t].Index, attempt, policy == 0 ? _run + "_small" : _run + "_large").ToString();
-            (success[t, policy, attempt], cost[t, policy, attempt]) = await PlayAsync(id, policy == 0 ? _small : _large, token);
+            var request = new RunTaskRequest { TaskId = id, LimitMicros = EpisodeLimitMicros, Agent = policy == 0 ? _small : _large };
+            (success[t, policy, attempt], cost[t, policy, attempt]) = await PlayAsync(request, token);
             if (Interlocked.Decrement(ref left[t]) == 0)
             {
                 taskDone?.Invoke();
@@ -129,12 +133,25 @@ public sealed class ExecutorBoundarySource : IBoundaryRolloutSource, IDisposable
         return records;
     }
 
-    /// <summary>One pinned episode; its outcome and what its ledger committed.</summary>
-    private async Task<(bool Success, long CostMicros)> PlayAsync(string taskId, string agent, CancellationToken cancellationToken)
+    public SweepOutcome PlayMixed(TrainingTask task, int level, double largeProbability, ulong seed, int attempt, CancellationToken cancellationToken)
     {
+        var id = new SimTaskId(task.Task.Domain, task.Task.Bin, task.Index, attempt, string.Create(CultureInfo.InvariantCulture, $"{_run}_mix{level}")).ToString();
+        var request = new RunTaskRequest
+        {
+            TaskId = id, LimitMicros = EpisodeLimitMicros,
+            Mixed = new MixedStrategy { SmallAgent = _small, LargeAgent = _large, LargeProbability = largeProbability, Seed = seed },
+        };
+        var (success, cost) = PlayAsync(request, cancellationToken).GetAwaiter().GetResult();
+        return new SweepOutcome(success, cost);
+    }
+
+    /// <summary>One pinned (or mixed) episode; its outcome and what its ledger committed.</summary>
+    private async Task<(bool Success, long CostMicros)> PlayAsync(RunTaskRequest request, CancellationToken cancellationToken)
+    {
+        var taskId = request.TaskId;
         try
         {
-            using var call = _client.RunTask(new RunTaskRequest { TaskId = taskId, LimitMicros = EpisodeLimitMicros, Agent = agent }, _auth, cancellationToken: cancellationToken);
+            using var call = _client.RunTask(request, _auth, cancellationToken: cancellationToken);
             await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
             {
                 if (e.Finished is not { } finished)

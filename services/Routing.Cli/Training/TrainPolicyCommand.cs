@@ -13,7 +13,7 @@ namespace Routing.Cli.Training;
 /// <c>routing train policy</c>: boundary rollouts, taxonomy, boundary-guided SFT and BoPO on the simulator's
 /// step pair, then ONNX export (docs/training.md). Rollouts run in-process on the simulator, or are read from an
 /// exported episode log (<c>--episodes</c>: SFT only, see <see cref="EpisodeLogTraining"/>), or are played through a
-/// running executor (<c>--via-executor</c>: the boundary rollouts only, see <see cref="ExecutorBoundarySource"/>).
+/// running executor (<c>--via-executor</c>: the boundary rollouts and the SFT sweep, see <see cref="ExecutorBoundarySource"/>).
 /// </summary>
 public static class TrainPolicyCommand
 {
@@ -36,7 +36,7 @@ public static class TrainPolicyCommand
         };
         var viaExecutor = new Option<string?>("--via-executor")
         {
-            Description = "Play the boundary rollouts as pinned RunTask episodes through the executor at this gRPC address (e.g. http://127.0.0.1:5104 from `routing up`); the SFT sweep, BoPO and validation still run in-process.",
+            Description = "Play the boundary rollouts (pinned) and the SFT sweep (mixed) as RunTask episodes through the executor at this gRPC address (e.g. http://127.0.0.1:5104 from `routing up`); BoPO and validation still run in-process.",
         };
         var apiKey = new Option<string?>("--api-key") { Description = $"The tenant's API key for --via-executor (default: ${ApiKeyVariable})." };
         var concurrency = new Option<int>("--concurrency") { Description = "RunTask episodes in flight at once with --via-executor (1 to 256).", DefaultValueFactory = _ => 4 };
@@ -138,7 +138,7 @@ public static class TrainPolicyCommand
                 if (executorAddress is not null)
                 {
                     executor = await ExecutorBoundarySource.ConnectAsync(executorAddress, key!, settings.Seed, parse.GetValue(concurrency), cancellationToken);
-                    Console.Error.WriteLine($"boundary rollouts through {executor.Description}; the SFT sweep, BoPO and validation run in-process on the simulator");
+                    Console.Error.WriteLine($"through {executor.Description}: the boundary rollouts and the SFT sweep; in-process on the simulator: BoPO's group rollouts and validation");
                 }
 
                 StandardErrorProgress.Create().Start(context =>
@@ -209,8 +209,10 @@ public static class TrainPolicyCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(inv, "[bold]Policy training — SIMULATOR[/] (step pair gpt-4.1-mini → gpt-4.1-like) · seed {0} · {1:F0} s",
             result.Config.Seed, result.Elapsed.TotalSeconds);
-        console.MarkupLine(inv, "boundary rollouts: {0}; SFT sweep, BoPO group rollouts and validation: in-process on the simulator",
-            Markup.Escape(result.BoundarySource is { } source ? "through " + source : "in-process on the simulator"));
+        console.MarkupLine(inv, "{0}",
+            Markup.Escape(result.BoundarySource is { } source
+                ? $"boundary rollouts and SFT sweep: through {source}; BoPO group rollouts and validation: in-process on the simulator"
+                : "every stage in-process on the simulator"));
         console.MarkupLine(inv, "difficulty taxonomy of {0} training tasks: easy {1} · hard {2} · intractable {3} · SFT steps {4}",
             result.Boundary.Count, result.ClassCounts[0], result.ClassCounts[1], result.ClassCounts[2], result.SftSamples);
         var table = new Table().AddColumns("validation (greedy, simulator)", "success %", "µ$/task", "vs large", "large share");

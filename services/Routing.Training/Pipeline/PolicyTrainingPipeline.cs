@@ -25,12 +25,13 @@ public static class PolicyTrainingPipeline
     public const string SftOnlyName = "sft-only";
 
     /// <param name="boundary">
-    /// Plays the boundary rollouts instead of this process (through the executor); the taxonomy, SFT sweep, BoPO and
-    /// validation still run in-process on the simulator. Null: every stage in-process.
+    /// Plays the boundary rollouts and the SFT sweep's episodes instead of this process (through the executor); the
+    /// demonstration steps are recorded by replaying the chosen episodes in-process, and BoPO and validation run
+    /// in-process on the simulator. Null: every stage in-process.
     /// </param>
     public static TrainingResult Run(
         TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default,
-        IBoundaryRolloutSource? boundary = null)
+        IRolloutSource? boundary = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(variants);
@@ -46,6 +47,7 @@ public static class PolicyTrainingPipeline
         var training = Tasks(model, config.Seed, config.TrainingTasksPerCell);
         var validation = Tasks(model, config.Seed + 1, config.ValidationTasksPerCell);
         var threads = config.Threads;
+        var addressed = Addressed(training, config);
 
         BoundaryRecord[] records;
         if (boundary is null)
@@ -56,20 +58,22 @@ public static class PolicyTrainingPipeline
         else
         {
             reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts}) through {boundary.Description}", training.Count);
-            var addressed = training.Select((t, i) => new TrainingTask(t, i % config.TrainingTasksPerCell)).ToList();
             records = boundary.Run(addressed, config.BoundaryAttempts, config.TaxonomyThreshold, () => reporter?.Advance(), cancellationToken);
             if (records.Length != training.Count || records.Where((r, i) => r.Task.Seed != training[i].Seed || r.Attempts != config.BoundaryAttempts).Any())
             {
                 throw new InvalidOperationException($"{boundary.Description} returned boundary records that are not the {training.Count} training tasks × {config.BoundaryAttempts} attempts");
             }
-            reporter?.Message($"boundary rollouts ran through {boundary.Description}; the SFT sweep, BoPO's group rollouts and validation run in-process on the simulator");
+            reporter?.Message($"boundary rollouts and the SFT sweep run through {boundary.Description}; BoPO's group rollouts and validation run in-process on the simulator");
         }
 
         var counts = BoundaryRollouts.ClassCounts(records);
         reporter?.Message($"difficulty taxonomy of {records.Length} training tasks: easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}");
 
         reporter?.BeginStage("boundary-guided SFT demonstrations", 1);
-        var data = SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads);
+        var data = boundary is null
+            ? SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads)
+            : SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), Math.Max(threads, boundary.Concurrency),
+                (i, k, p, seed, attempt) => boundary.PlayMixed(addressed[i], k, p, seed, attempt, cancellationToken));
         reporter?.Advance();
         reporter?.Message($"SFT data: {data.Count} steps ({Share(data, PolicyAction.Large):P1} labelled large)");
 
@@ -142,6 +146,10 @@ public static class PolicyTrainingPipeline
 
         return tasks;
     }
+
+    /// <summary>The training tasks with their indices in their cells (they are created cell by cell).</summary>
+    private static List<TrainingTask> Addressed(List<SimTask> training, TrainingConfig config) =>
+        training.Select((t, i) => new TrainingTask(t, i % config.TrainingTasksPerCell)).ToList();
 
     internal static ulong Derive(ulong seed, ulong stage) => Simulation.Sampling.Xoshiro256.Mix(seed, stage);
 
