@@ -12,13 +12,7 @@ namespace Routing.Executor.Tests;
 /// <summary>RunTask with a strategy: pinned and mixed episodes equal the simulator's in-process episodes, and are ledgered in full.</summary>
 public sealed class RunTaskStrategyTests
 {
-    private static Task<ExecutorStack> StartSimulatedAsync() => ExecutorStack.StartAsync(settings: new Dictionary<string, string?>
-    {
-        ["Routing:AgentPool:File"] = "",
-        ["Routing:AgentPool:UseSimulator"] = "true",
-        ["Routing:Executor:FallbackAgent"] = "",
-        ["Routing:Executor:InputTokenFloor"] = "65536",
-    });
+    private static Task<ExecutorStack> StartSimulatedAsync() => RunTaskTests.StartSimulatedAsync();
 
     [Theory]
     [InlineData("coding-3-{0}", false)]
