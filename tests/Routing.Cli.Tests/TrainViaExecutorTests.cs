@@ -38,7 +38,7 @@ public sealed class TrainViaExecutorTests
         {
             await using var stack = await StartAsync(Seed);
             using var source = await ExecutorBoundarySource.ConnectAsync(stack.Executor.GrpcAddress, LocalStack.DevApiKey, Seed, 4, CancellationToken.None);
-            var viaExecutor = PolicyTrainingPipeline.Run(config, [], boundary: source);
+            var viaExecutor = PolicyTrainingPipeline.Run(config, [], rollouts: source);
             var inProcess = PolicyTrainingPipeline.Run(config, []);
 
             Assert.Equal(LocalStack.DevTenant, source.Tenant);

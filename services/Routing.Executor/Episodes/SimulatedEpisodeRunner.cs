@@ -63,8 +63,12 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
                     ? [new ChatMessage("user", taskText)]
                     : [new ChatMessage("user", taskText), new ChatMessage("tool", observation)],
                 // 0 means each agent's own maximum (the contract): the simulated episode decides how much an agent
-                // writes, and a lower cap would cut the reported usage the in-process episode counts in full.
-                MaxTokens = request.MaxTokens > 0 ? request.MaxTokens : pinned?.MaxOutputTokens ?? int.MaxValue,
+                // writes, and a lower cap would cut the reported usage the in-process episode counts in full. A pinned
+                // step's cap is bounded by its agent's maximum here, as the pipeline bounds a routed one's (it refuses a
+                // pinned cap above the maximum instead).
+                MaxTokens = pinned is null
+                    ? (request.MaxTokens > 0 ? request.MaxTokens : int.MaxValue)
+                    : (request.MaxTokens > 0 ? Math.Min(request.MaxTokens, pinned.MaxOutputTokens) : pinned.MaxOutputTokens),
                 Agent = pinned?.Name,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
