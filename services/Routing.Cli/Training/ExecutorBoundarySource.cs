@@ -8,6 +8,7 @@ using Routing.Executor.Episodes;
 using Routing.Simulation;
 using Routing.Simulation.Server;
 using Routing.Training.Boundary;
+using Routing.Training.Episodes;
 using Routing.Training.Sft;
 
 namespace Routing.Cli.Training;
@@ -135,7 +136,7 @@ public sealed class ExecutorBoundarySource : IRolloutSource, IDisposable
 
     public SweepOutcome PlayMixed(TrainingTask task, int level, double largeProbability, ulong seed, int attempt, CancellationToken cancellationToken)
     {
-        var id = new SimTaskId(task.Task.Domain, task.Task.Bin, task.Index, attempt, string.Create(CultureInfo.InvariantCulture, $"{_run}_mix{level}")).ToString();
+        var id = new SimTaskId(task.Task.Domain, task.Task.Bin, task.Index, attempt, EpisodeLogBoundary.SweepRunLabel(_run, level)).ToString();
         var request = new RunTaskRequest
         {
             TaskId = id, LimitMicros = EpisodeLimitMicros,

@@ -72,7 +72,10 @@ public static class SftDemonstrations
                 }
                 else
                 {
-                    outcome = play(k, p, mixedSeed, attempt);
+                    // P(large) 0 and 1 are always-small and always-large on the same attempt: the boundary episodes, played already.
+                    outcome = k == 0 ? new SweepOutcome(record.SmallSuccess[attempt], record.SmallCost[attempt])
+                        : k == sweepLevels ? new SweepOutcome(record.LargeSuccess[attempt], record.LargeCost[attempt])
+                        : play(k, p, mixedSeed, attempt);
                 }
                 outcomes.Add(outcome);
                 recordings.Add(recording);
