@@ -22,6 +22,12 @@ public sealed class ThroughServicesBenchTests
         Assert.Equal(0, report.PolicyFallbacks);
         Assert.Equal(0, report.DifferingEpisodes);
         Assert.Equal(report.InProcess.Cells, report.Services.Cells);
+        // The pinned strategies as RunTask episodes with an agent: the same episodes as the simulator's fixed routers.
+        Assert.Equal([RoutingStrategy.AlwaysSmall, RoutingStrategy.AlwaysLarge], report.Pinned!.Select(p => p.Strategy));
+        Assert.All(report.Pinned!, p => Assert.Equal((20, 0), (p.Services.Overall.Episodes, p.DifferingEpisodes)));
+        Assert.Equal(report.Pinned![1].Services.Overall.Steps, report.Pinned![1].Services.Overall.LargeCalls);
+        Assert.Equal(0, report.Pinned![0].Services.Overall.LargeCalls);
+        Assert.True(report.Pinned![1].Services.Overall.MeanCostMicros > report.Pinned![0].Services.Overall.MeanCostMicros);
         Assert.True(report.Same);
         // The two differences docs/benchmarks.md explains; any other feature the executor extracts differently fails here.
         Assert.All(report.DifferingFeatures, f => Assert.True(
@@ -38,6 +44,7 @@ public sealed class ThroughServicesBenchTests
         var report = await ThroughServicesBench.RunAsync(settings, null, CancellationToken.None);
 
         Assert.False(report.Same);
+        Assert.Null(report.Pinned);
         Assert.True(report.DifferingEpisodes > 0);
         Assert.NotEmpty(report.Examples);
     }

@@ -7,7 +7,7 @@ namespace Routing.Executor.Tests;
 public sealed class RunTaskTests
 {
     /// <summary>The executor over the in-process simulator's agents, as <c>routing up</c> runs it.</summary>
-    private static Task<ExecutorStack> StartSimulatedAsync() => ExecutorStack.StartAsync(settings: new Dictionary<string, string?>
+    internal static Task<ExecutorStack> StartSimulatedAsync() => ExecutorStack.StartAsync(settings: new Dictionary<string, string?>
     {
         ["Routing:AgentPool:File"] = "",
         ["Routing:AgentPool:UseSimulator"] = "true",

@@ -78,7 +78,40 @@ public sealed class EpisodeLogTests
     [InlineData("coding-3-17", "coding-3-17")]
     [InlineData("v1.2.x", "v1.2.x")]
     [InlineData("task.", "task.")]
+    [InlineData("coding-3-17.2~0a1b2c3d_small", "coding-3-17")]
+    [InlineData("search-0-4~r1", "search-0-4")]
+    [InlineData("task~", "task~")]
+    [InlineData("a~B", "a~B")]
     public void TheAttemptSuffixIsNotPartOfTheTask(string taskId, string task) => Assert.Equal(task, EpisodeLogBoundary.TaskOf(taskId));
+
+    [Theory]
+    [InlineData("coding-3-17.2~0a1b2c3d_mix3", true)]
+    [InlineData("coding-3-17~r_mix10", true)]
+    [InlineData("coding-3-17.2~0a1b2c3d_small", false)]
+    [InlineData("coding-3-17_mix3", false)]
+    [InlineData("coding-3-17~r_mix", false)]
+    [InlineData("coding-3-17~r_mixa", false)]
+    public void SweepEpisodesAreKnownByTheirRunLabel(string taskId, bool sweep) => Assert.Equal(sweep, EpisodeLogBoundary.IsSweepEpisode(taskId));
+
+    [Fact]
+    public void ASweepEpisodeThatStayedOnOneAgentIsNoBoundaryRun()
+    {
+        var lines = new List<string>();
+        lines.AddRange(Episode("t.0~r_small", "small", 0, "pinned", steps: 2, success: false, cost: 100));
+        lines.AddRange(Episode("t.0~r_large", "large", 2, "pinned", steps: 2, success: true, cost: 900));
+        lines.AddRange(Episode(EpisodeLogBoundary.SweepRunLabel("t.1~r", 1), "small", 0, "pinned", steps: 2, success: true, cost: 100));
+        var path = Write(lines);
+        try
+        {
+            var task = Assert.Single(EpisodeLogBoundary.Build(path, EpisodeLogReader.Read(path), 0.5, TrainingConfig.Tiny(1).Sft).Tasks);
+
+            Assert.Equal(("t", 1, 1, DifficultyClass.Hard), (task.Task, task.SmallRuns, task.LargeRuns, task.Class));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 
     [Theory]
     [InlineData("not json", 1, null)]

@@ -33,6 +33,13 @@ public sealed record ThroughServicesSettings(ulong Seed, int TasksPerCell, long 
     /// <summary>The limit used when <c>--budget-micros</c> is not given: $1,000 per episode, far above any simulated episode's cost.</summary>
     public const long NonBindingLimitMicros = 1_000_000_000;
 
+    /// <summary>
+    /// Whether the pinned strategies can be compared: only without a binding limit or cap. A pinned step is the
+    /// caller's choice, so the executor refuses one that does not fit where the in-process baselines' budget-constrained
+    /// decoding falls back to a cheaper agent; under a limit or cap the two are different strategies.
+    /// </summary>
+    public bool PinnedComparable => LimitMicros >= NonBindingLimitMicros && LargeCallCap is null;
+
     public FrontierSettings Frontier => new()
     {
         TasksPerCell = TasksPerCell, Seed = Seed, BudgetMicros = LimitMicros, LargeCallCap = LargeCallCap, Pool = Simulation.Agents.AgentPool.StepPairName,
@@ -48,11 +55,20 @@ public sealed record EpisodeFigures(bool Success, int Steps, long CostMicros, in
     };
 }
 
-/// <summary>The same strategy on the same tasks, in-process and through the services.</summary>
+/// <summary>A pinned strategy (always-small, always-large) on the same tasks, in-process and as pinned RunTask episodes.</summary>
+public sealed record PinnedComparison(string Strategy, StrategyFrontier InProcess, StrategyFrontier Services, int DifferingEpisodes)
+{
+    public bool Same => DifferingEpisodes == 0 && InProcess.Cells.SequenceEqual(Services.Cells);
+}
+
+/// <summary>
+/// The same strategy on the same tasks, in-process and through the services. <paramref name="Pinned"/>: always-small and
+/// always-large compared the same way, or null when the limit or cap binds (<see cref="ThroughServicesSettings.PinnedComparable"/>).
+/// </summary>
 public sealed record ThroughServicesReport(
     ThroughServicesSettings Settings, string Strategy, StrategyFrontier InProcess, StrategyFrontier Services,
     int DifferingEpisodes, IReadOnlyList<string> Examples, int PolicyFallbacks, long ServiceSteps, double ServiceSeconds, double MaxProbabilityGap,
-    IReadOnlyList<string> DifferingFeatures)
+    IReadOnlyList<string> DifferingFeatures, IReadOnlyList<PinnedComparison>? Pinned = null)
 {
     /// <summary>
     /// P(large) gap between the policy service (ONNX Runtime) and the in-process network on the same step that float
@@ -63,8 +79,8 @@ public sealed record ThroughServicesReport(
 
     public double StepsPerSecond => ServiceSeconds > 0 ? ServiceSteps / ServiceSeconds : 0;
 
-    /// <summary>Every cell and every episode agrees (success, steps, cost, large calls).</summary>
-    public bool Same => DifferingEpisodes == 0 && InProcess.Cells.SequenceEqual(Services.Cells);
+    /// <summary>Every cell and every episode agrees (success, steps, cost, large calls), the pinned strategies' too.</summary>
+    public bool Same => DifferingEpisodes == 0 && InProcess.Cells.SequenceEqual(Services.Cells) && (Pinned ?? []).All(p => p.Same);
 }
 
 /// <summary>
@@ -112,36 +128,23 @@ public static class ThroughServicesBench
                 {
                     request.LargeCallCap = cap;
                 }
-                int taken = 0, large = 0;
-                long cost = 0;
-                var success = false;
+                var (figures, played) = await PlayAsync(client, auth, request, token);
                 var pLarge = new List<float>();
-                using var call = client.RunTask(request, auth, cancellationToken: token);
-                await foreach (var e in call.ResponseStream.ReadAllAsync(token))
+                foreach (var step in played)
                 {
-                    if (e.Step is { } step)
+                    if (step.Decision.Reason == RoutingReason.PolicyFallback)
                     {
-                        taken++;
-                        cost += step.CostMicros;
-                        large += step.Decision.Tier == ModelTier.Large ? 1 : 0;
-                        if (step.Decision.Reason == RoutingReason.PolicyFallback)
-                        {
-                            Interlocked.Increment(ref fallbacks);
-                        }
-                        if (step.Decision.PolicyVersion.Length > 0)
-                        {
-                            pLarge.Add(step.Decision.Probabilities[PolicyAction.Large]);
-                            versions.TryAdd(step.Decision.PolicyVersion, 0);
-                        }
+                        Interlocked.Increment(ref fallbacks);
                     }
-                    else if (e.Finished is { } finished)
+                    if (step.Decision.PolicyVersion.Length > 0)
                     {
-                        success = finished.Outcome?.Success ?? false;
+                        pLarge.Add(step.Decision.Probabilities[PolicyAction.Large]);
+                        versions.TryAdd(step.Decision.PolicyVersion, 0);
                     }
                 }
-                services[i] = new EpisodeFigures(success, taken, cost, large);
+                services[i] = figures;
                 serviceLarge[i] = [.. pLarge];
-                Interlocked.Add(ref steps, taken);
+                Interlocked.Add(ref steps, figures.Steps);
                 progress?.Invoke(Interlocked.Increment(ref done), count);
             });
             var seconds = clock.Elapsed.TotalSeconds;
@@ -184,12 +187,71 @@ public static class ThroughServicesBench
                 FrontierEvaluator.Summarise(name, [.. inProcess.Select(r => r.ToResult())], frontier, null),
                 FrontierEvaluator.Summarise(name, [.. services.Select(r => r.ToResult())], frontier, null),
                 differing, examples, fallbacks, steps, seconds, gap,
-                await DifferingFeaturesAsync(stack, inProcess, services, recordings, settings.TasksPerCell, cancellationToken));
+                await DifferingFeaturesAsync(stack, inProcess, services, recordings, settings.TasksPerCell, cancellationToken),
+                settings.PinnedComparable ? await PinnedAsync(client, auth, model, settings, progress, cancellationToken) : null);
         }
         finally
         {
             File.Delete(agentsFile);
         }
+    }
+
+    /// <summary>One RunTask episode: what it came to, and its steps.</summary>
+    private static async Task<(EpisodeFigures Figures, List<StepResponse> Steps)> PlayAsync(
+        ExecutorService.ExecutorServiceClient client, Metadata auth, RunTaskRequest request, CancellationToken cancellationToken)
+    {
+        var steps = new List<StepResponse>();
+        var success = false;
+        using var call = client.RunTask(request, auth, cancellationToken: cancellationToken);
+        await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (e.Step is { } step)
+            {
+                steps.Add(step);
+            }
+            else if (e.Finished is { } finished)
+            {
+                success = finished.Outcome?.Success ?? false;
+            }
+        }
+        var figures = new EpisodeFigures(success, steps.Count, steps.Sum(s => s.CostMicros), steps.Count(s => s.Decision.Tier == ModelTier.Large));
+        return (figures, steps);
+    }
+
+    /// <summary>
+    /// Always-small and always-large as RunTask episodes with every step pinned (RunTask's <c>agent</c>), next to the
+    /// simulator's <see cref="FixedAgentRouter"/> on the same tasks. Each strategy's episodes carry a run label, so they
+    /// are other episodes than the policy's of the same task and attempt.
+    /// </summary>
+    private static async Task<IReadOnlyList<PinnedComparison>> PinnedAsync(
+        ExecutorService.ExecutorServiceClient client, Metadata auth, SimulatorModel model, ThroughServicesSettings settings, Action<int, int>? progress, CancellationToken cancellationToken)
+    {
+        var pair = model.StepPair;
+        var runner = new EpisodeRunner(model, pair);
+        var generator = new TaskGenerator(model, settings.Seed);
+        var count = TaskSpace.DomainCount * TaskSpace.BinCount * settings.TasksPerCell;
+        var comparisons = new List<PinnedComparison>();
+        foreach (var (name, agent) in new[] { (RoutingStrategy.AlwaysSmall, pair.Smallest), (RoutingStrategy.AlwaysLarge, pair.Largest) })
+        {
+            var services = new EpisodeFigures[count];
+            var inProcess = new EpisodeFigures[count];
+            var done = 0;
+            await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken }, async (i, token) =>
+            {
+                var request = new RunTaskRequest { TaskId = $"{TaskId(i, settings.TasksPerCell)}~{name.Replace('-', '_')}", LimitMicros = settings.LimitMicros, Agent = pair[agent].Name };
+                services[i] = (await PlayAsync(client, auth, request, token)).Figures;
+                var cell = i / settings.TasksPerCell;
+                var r = runner.Run(generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell), new FixedAgentRouter(agent));
+                inProcess[i] = new EpisodeFigures(r.Success, r.Steps, r.CostMicros, r.CallsOnLargest);
+                progress?.Invoke(Interlocked.Increment(ref done), count);
+            });
+            comparisons.Add(new PinnedComparison(
+                name,
+                FrontierEvaluator.Summarise(name, [.. inProcess.Select(r => r.ToResult())], settings.Frontier, null),
+                FrontierEvaluator.Summarise(name, [.. services.Select(r => r.ToResult())], settings.Frontier, null),
+                Enumerable.Range(0, count).Count(i => inProcess[i] != services[i])));
+        }
+        return comparisons;
     }
 
     /// <summary>

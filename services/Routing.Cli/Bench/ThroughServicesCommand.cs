@@ -85,6 +85,16 @@ public static class ThroughServicesCommand
         {
             console.MarkupLine("  [red]differs[/] " + Markup.Escape(example));
         }
+        foreach (var p in report.Pinned ?? [])
+        {
+            var (a, b) = (p.InProcess.Overall, p.Services.Overall);
+            console.MarkupLine(inv, "pinned {0} (RunTask agent): {1} episodes, {2} differ · success {3:F1} % in-process, {4:F1} % services · {5:N0} / {6:N0} µ$/task {7}",
+                p.Strategy, b.Episodes, p.DifferingEpisodes, a.SuccessPct, b.SuccessPct, a.MeanCostMicros, b.MeanCostMicros, p.Same ? "[green]same[/]" : "[red]DIFFER[/]");
+        }
+        if (report.Pinned is null)
+        {
+            console.MarkupLine("pinned always-small/always-large not compared: under a limit or cap the executor refuses a pinned step that does not fit, where the in-process baselines fall back to a cheaper agent");
+        }
         console.MarkupLine(report.Same ? "[green]same results in-process and through the services[/]" : "[red]results differ[/]");
     }
 }

@@ -12,11 +12,14 @@ namespace Routing.Cli.Training;
 /// <summary>
 /// <c>routing train policy</c>: boundary rollouts, taxonomy, boundary-guided SFT and BoPO on the simulator's
 /// step pair, then ONNX export (docs/training.md). Rollouts run in-process on the simulator, or are read from an
-/// exported episode log (<c>--episodes</c>: SFT only, see <see cref="EpisodeLogTraining"/>). Executor-driven rollouts
-/// are not supported: RunTask cannot pin an agent (docs/training.md).
+/// exported episode log (<c>--episodes</c>: SFT only, see <see cref="EpisodeLogTraining"/>), or are played through a
+/// running executor (<c>--via-executor</c>: the boundary rollouts and the SFT sweep, see <see cref="ExecutorBoundarySource"/>).
 /// </summary>
 public static class TrainPolicyCommand
 {
+    /// <summary>Where <c>--via-executor</c> reads the tenant's API key when <c>--api-key</c> is not given.</summary>
+    public const string ApiKeyVariable = "ROUTING_API_KEY";
+
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "Hyper-parameters (JSON, snake_case; see docs/training.md). Default: the built-in configuration." };
@@ -31,18 +34,24 @@ public static class TrainPolicyCommand
         {
             Description = "Read the boundary rollouts and SFT data from an exported episode log (`routing export episodes`) instead of the simulator; trains SFT only (BoPO needs an environment).",
         };
+        var viaExecutor = new Option<string?>("--via-executor")
+        {
+            Description = "Play the boundary rollouts (pinned) and the SFT sweep (mixed) as RunTask episodes through the executor at this gRPC address (e.g. http://127.0.0.1:5104 from `routing up`); BoPO and validation still run in-process.",
+        };
+        var apiKey = new Option<string?>("--api-key") { Description = $"The tenant's API key for --via-executor (default: ${ApiKeyVariable})." };
+        var concurrency = new Option<int>("--concurrency") { Description = "RunTask episodes in flight at once with --via-executor (1 to 256).", DefaultValueFactory = _ => 4 };
         var command = new Command("policy", "Train the step-routing policy with boundary guidance (boundary rollouts → taxonomy → SFT → BoPO) on the simulator, or SFT from an episode log, and export it as ONNX.")
         {
-            config, tiny, seed, threads, ablations, outDir, publish, version, episodes,
+            config, tiny, seed, threads, ablations, outDir, publish, version, episodes, viaExecutor, apiKey, concurrency,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             TrainingConfig settings;
             var configPath = parse.GetValue(config);
             if (parse.GetValue(tiny) && configPath is not null)
             {
                 Console.Error.WriteLine("--tiny and --config cannot be combined: --tiny is a fixed configuration");
-                return Task.FromResult(2);
+                return 2;
             }
 
             try
@@ -54,7 +63,7 @@ public static class TrainPolicyCommand
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
             {
                 Console.Error.WriteLine($"--config {configPath}: {exception.Message}");
-                return Task.FromResult(2);
+                return 2;
             }
 
             if (parse.GetValue(seed) is { } s)
@@ -72,6 +81,24 @@ public static class TrainPolicyCommand
             if (episodeLog is not null && parse.GetValue(ablations))
             {
                 problems.Add("--ablations trains BoPO variants, which need fresh rollouts in an environment; --episodes trains SFT only");
+            }
+
+            var executorAddress = parse.GetValue(viaExecutor);
+            var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable);
+            if (executorAddress is not null)
+            {
+                if (episodeLog is not null)
+                {
+                    problems.Add("--via-executor and --episodes are two sources of boundary rollouts; choose one");
+                }
+                if (string.IsNullOrEmpty(key))
+                {
+                    problems.Add($"--via-executor needs the tenant's API key: --api-key or ${ApiKeyVariable} (`routing up` prints it)");
+                }
+            }
+            if (parse.GetValue(concurrency) is < 1 or > 256)
+            {
+                problems.Add("--concurrency must be between 1 and 256");
             }
 
             var versionName = parse.GetValue(version) ?? "v2";
@@ -99,20 +126,27 @@ public static class TrainPolicyCommand
                     Console.Error.WriteLine(problem);
                 }
 
-                return Task.FromResult(2);
+                return 2;
             }
 
             var variants = parse.GetValue(ablations) ? BopoVariant.All : [BopoVariant.Full];
             TrainingResult? result = null;
             EpisodeLogTrainingData? logged = null;
+            ExecutorBoundarySource? executor = null;
             try
             {
+                if (executorAddress is not null)
+                {
+                    executor = await ExecutorBoundarySource.ConnectAsync(executorAddress, key!, settings.Seed, parse.GetValue(concurrency), cancellationToken);
+                    Console.Error.WriteLine($"through {executor.Description}: the boundary rollouts and the SFT sweep; in-process on the simulator: BoPO's group rollouts and validation");
+                }
+
                 StandardErrorProgress.Create().Start(context =>
                 {
                     var reporter = new SpectreTrainingReporter(context);
                     if (episodeLog is null)
                     {
-                        result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken);
+                        result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken, executor);
                     }
                     else
                     {
@@ -123,7 +157,16 @@ public static class TrainPolicyCommand
             catch (EpisodeLogException e)
             {
                 Console.Error.WriteLine($"--episodes {e.Message}");
-                return Task.FromResult(2);
+                return 2;
+            }
+            catch (ExecutorRolloutException e)
+            {
+                Console.Error.WriteLine($"--via-executor: {e.Message}");
+                return 2;
+            }
+            finally
+            {
+                executor?.Dispose();
             }
 
             if (logged is null)
@@ -155,7 +198,7 @@ public static class TrainPolicyCommand
                 Console.Error.WriteLine($"published {target}");
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }
@@ -166,6 +209,10 @@ public static class TrainPolicyCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(inv, "[bold]Policy training — SIMULATOR[/] (step pair gpt-4.1-mini → gpt-4.1-like) · seed {0} · {1:F0} s",
             result.Config.Seed, result.Elapsed.TotalSeconds);
+        console.MarkupLine(inv, "{0}",
+            Markup.Escape(result.BoundarySource is { } source
+                ? $"boundary rollouts and SFT sweep: through {source}; BoPO group rollouts and validation: in-process on the simulator"
+                : "every stage in-process on the simulator"));
         console.MarkupLine(inv, "difficulty taxonomy of {0} training tasks: easy {1} · hard {2} · intractable {3} · SFT steps {4}",
             result.Boundary.Count, result.ClassCounts[0], result.ClassCounts[1], result.ClassCounts[2], result.SftSamples);
         var table = new Table().AddColumns("validation (greedy, simulator)", "success %", "µ$/task", "vs large", "large share");

@@ -15,10 +15,14 @@ namespace Routing.Executor.Episodes;
 /// backend, log), the way an agent runtime would, and reports the episode's outcome as the simulator scored it.
 /// The episode ends when the simulator says so (solved, wrong answer, stuck, horizon) or when the budget refuses
 /// a step; the end is read by replaying the agents chosen so far on the simulator's own episode runner, which is
-/// deterministic and so sees exactly the episode the backend played.
+/// deterministic and so sees exactly the episode the backend played. The request's strategy (<see cref="RunTaskStrategy"/>)
+/// may pin each step's agent instead of routing it; pinned steps take the same pipeline (reserve, call, commit, log).
 /// </summary>
 public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
 {
+    /// <summary>The <c>end</c> of an episode the budget stopped.</summary>
+    public const string BudgetExhaustedEnd = "budget_exhausted";
+
     public async Task RunAsync(string tenant, RunTaskRequest request, Func<RunTaskEvent, Task> emit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -31,6 +35,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         {
             throw new StepFailure(StepFailureKind.TaskClosed, "RunTask plays simulated tasks and needs a pool of in-process simulator agents (Routing:AgentPool:UseSimulator)");
         }
+        var strategy = RunTaskStrategy.Of(request, pipeline.Catalog);
         var simulator = services.GetRequiredService<SimulatedBackend>();
         var task = simulator.TaskOf(id);
         var runner = new EpisodeRunner(simulator.Model, simulator.Pool);
@@ -47,8 +52,10 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         var trace = new List<StepObservation>();
         StepObservation? last = null;
         var success = false;
+        var end = SimulatedBackend.Describe(EpisodeEnd.HorizonReached);
         for (var step = 0; step < task.Horizon; step++)
         {
+            var pinned = strategy.NextAgent();
             var command = new StepCommand
             {
                 TaskId = request.TaskId,
@@ -56,8 +63,13 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
                     ? [new ChatMessage("user", taskText)]
                     : [new ChatMessage("user", taskText), new ChatMessage("tool", observation)],
                 // 0 means each agent's own maximum (the contract): the simulated episode decides how much an agent
-                // writes, and a lower cap would cut the reported usage the in-process episode counts in full.
-                MaxTokens = request.MaxTokens > 0 ? request.MaxTokens : int.MaxValue,
+                // writes, and a lower cap would cut the reported usage the in-process episode counts in full. A pinned
+                // step's cap is bounded by its agent's maximum here, as the pipeline bounds a routed one's (it refuses a
+                // pinned cap above the maximum instead).
+                MaxTokens = pinned is null
+                    ? (request.MaxTokens > 0 ? request.MaxTokens : int.MaxValue)
+                    : (request.MaxTokens > 0 ? Math.Min(request.MaxTokens, pinned.MaxOutputTokens) : pinned.MaxOutputTokens),
+                Agent = pinned?.Name,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
                 Signals = Signals(observation, last),
@@ -69,6 +81,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
             }
             catch (StepFailure failure) when (failure.Kind == StepFailureKind.BudgetExhausted)
             {
+                end = BudgetExhaustedEnd;
                 break;
             }
             await emit(new RunTaskEvent { Step = response });
@@ -80,12 +93,20 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
             if (result.End != EpisodeEnd.StoppedByRouter)
             {
                 success = result.Success;
+                end = SimulatedBackend.Describe(result.End);
                 break;
             }
         }
 
         var finished = await tasks.CompleteAsync(tenant, new CompleteTaskRequest { TaskId = request.TaskId, Outcome = new Outcome { Success = success } }, cancellationToken);
-        await emit(new RunTaskEvent { Finished = finished });
+        await emit(new RunTaskEvent { Finished = finished, End = end });
+    }
+
+    /// <summary>The in-process simulator's seed when the pool has an agent it serves (ListAgents reports it), else null.</summary>
+    public ulong? SimulatorSeed(AgentCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Ordered.Any(a => SimulatorChatBackend.IsSimulator(a.Endpoint)) ? services.GetRequiredService<SimulatedBackend>().Seed : null;
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class ExecutorGrpcService(
         Guard(context, tenant => pipeline.RunAsync(tenant, StepRequestMapping.ToCommand(request), context.CancellationToken));
 
     public override Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context) =>
-        Guard(context, _ => Task.FromResult(AgentListing.Of(pipeline.Catalog)));
+        Guard(context, tenant => Task.FromResult(AgentListing.Of(pipeline.Catalog, episodes.SimulatorSeed(pipeline.Catalog), tenant)));
 
     public override Task RunTask(RunTaskRequest request, IServerStreamWriter<RunTaskEvent> responseStream, ServerCallContext context)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Routing.Training.Boundary;
 using Routing.Training.Pipeline;
 using Routing.Training.Rollouts;
@@ -19,11 +20,11 @@ public sealed record EpisodeLogTrainingData(
 /// Boundary rollouts read from an episode log (docs/training.md, "Training from episode logs"):
 /// <list type="bullet">
 /// <item>An episode is one (tenant, task id); it counts only once its outcome line is logged.</item>
-/// <item>A task is a tenant's task id without a trailing <c>.N</c> attempt suffix (<c>coding-3-17.2</c> is attempt 2 of <c>coding-3-17</c>).</item>
+/// <item>A task is a tenant's task id without a trailing <c>~run</c> label and <c>.N</c> attempt suffix (<c>coding-3-17.2</c> and <c>coding-3-17.2~a1_small</c> are attempt 2 of <c>coding-3-17</c>).</item>
 /// <item>The smallest agent is tier 0; the largest is the step's <c>largest_tier</c>, or in logs written before that field the highest tier in the file.</item>
 /// <item>An always-small (always-large) boundary episode has at least one step, and every step <c>pinned</c> to a tier-0 (largest-tier) agent.
 /// Policy-routed episodes that happened to stay on one agent do not count: the policy's choices depend on how
-/// the episode went, so they would bias the success rates.</item>
+/// the episode went, so they would bias the success rates. Nor do SFT sweep episodes (<see cref="IsSweepEpisode"/>).</item>
 /// </list>
 /// </summary>
 public static class EpisodeLogBoundary
@@ -44,8 +45,8 @@ public static class EpisodeLogBoundary
         foreach (var group in finished.Where(e => e.Steps.All(s => Action(s) is not null)).GroupBy(e => (e.Tenant, Task: TaskOf(e.TaskId))))
         {
             var runs = group.ToList();
-            var small = runs.Where(e => e.Steps.All(s => s.Reason == "pinned" && Action(s) == PolicyAction.Small)).ToList();
-            var large = runs.Where(e => e.Steps.All(s => s.Reason == "pinned" && Action(s) == PolicyAction.Large)).ToList();
+            var small = runs.Where(e => !IsSweepEpisode(e.TaskId) && e.Steps.All(s => s.Reason == "pinned" && Action(s) == PolicyAction.Small)).ToList();
+            var large = runs.Where(e => !IsSweepEpisode(e.TaskId) && e.Steps.All(s => s.Reason == "pinned" && Action(s) == PolicyAction.Large)).ToList();
             if (small.Count == 0 || large.Count == 0)
             {
                 withoutBoth++;
@@ -79,10 +80,35 @@ public static class EpisodeLogBoundary
         return new EpisodeLogTrainingData(tasks, counts, data, episodes.Count, episodes.Count(e => e.Outcome is null), middle, withoutBoth);
     }
 
-    /// <summary>The task part of a task id: without a trailing <c>.N</c> attempt number.</summary>
+    /// <summary>The run label of an SFT sweep episode at level <paramref name="level"/> (<c>routing train policy --via-executor</c>).</summary>
+    public static string SweepRunLabel(string run, int level) => string.Create(CultureInfo.InvariantCulture, $"{run}{SweepMarker}{level}");
+
+    /// <summary>
+    /// Whether a task id is an SFT sweep episode's (run label ending <c>_mix{level}</c>). Its steps are pinned by a mixed
+    /// policy, so one that stayed on one agent did so by chance: it is not a boundary run (but may be a demonstration).
+    /// </summary>
+    public static bool IsSweepEpisode(string taskId)
+    {
+        ArgumentNullException.ThrowIfNull(taskId);
+        var tilde = taskId.LastIndexOf('~');
+        var marker = taskId.LastIndexOf(SweepMarker, StringComparison.Ordinal);
+        return tilde >= 0 && marker > tilde && marker + SweepMarker.Length < taskId.Length && taskId[(marker + SweepMarker.Length)..].All(char.IsAsciiDigit);
+    }
+
+    private const string SweepMarker = "_mix";
+
+    /// <summary>
+    /// The task part of a task id: without a trailing <c>~run</c> label (a simulated task id's, as <c>routing train
+    /// policy --via-executor</c> writes them) and then without a trailing <c>.N</c> attempt number.
+    /// </summary>
     public static string TaskOf(string taskId)
     {
         ArgumentNullException.ThrowIfNull(taskId);
+        var tilde = taskId.LastIndexOf('~');
+        if (tilde > 0 && tilde < taskId.Length - 1 && taskId[(tilde + 1)..].All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            taskId = taskId[..tilde];
+        }
         var dot = taskId.LastIndexOf('.');
         return dot > 0 && dot < taskId.Length - 1 && taskId[(dot + 1)..].All(char.IsAsciiDigit) ? taskId[..dot] : taskId;
     }

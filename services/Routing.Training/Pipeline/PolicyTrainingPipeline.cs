@@ -24,7 +24,14 @@ public static class PolicyTrainingPipeline
     /// <summary>The name of the SFT-only policy in <see cref="TrainingResult.Policies"/>.</summary>
     public const string SftOnlyName = "sft-only";
 
-    public static TrainingResult Run(TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default)
+    /// <param name="rollouts">
+    /// Plays the boundary rollouts and the SFT sweep's episodes instead of this process (through the executor); the
+    /// demonstration steps are recorded by replaying the chosen episodes in-process, and BoPO and validation run
+    /// in-process on the simulator. Null: every stage in-process.
+    /// </param>
+    public static TrainingResult Run(
+        TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default,
+        IRolloutSource? rollouts = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(variants);
@@ -40,14 +47,33 @@ public static class PolicyTrainingPipeline
         var training = Tasks(model, config.Seed, config.TrainingTasksPerCell);
         var validation = Tasks(model, config.Seed + 1, config.ValidationTasksPerCell);
         var threads = config.Threads;
+        var addressed = Addressed(training, config);
 
-        reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts})", training.Count);
-        var records = BoundaryRollouts.Run(runner, training, config.BoundaryAttempts, config.TaxonomyThreshold, threads, _ => reporter?.Advance());
+        BoundaryRecord[] records;
+        if (rollouts is null)
+        {
+            reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts})", training.Count);
+            records = BoundaryRollouts.Run(runner, training, config.BoundaryAttempts, config.TaxonomyThreshold, threads, _ => reporter?.Advance());
+        }
+        else
+        {
+            reporter?.BeginStage($"boundary rollouts (always-small/always-large ×{config.BoundaryAttempts}) through {rollouts.Description}", training.Count);
+            records = rollouts.Run(addressed, config.BoundaryAttempts, config.TaxonomyThreshold, () => reporter?.Advance(), cancellationToken);
+            if (records.Length != training.Count || records.Where((r, i) => r.Task.Seed != training[i].Seed || r.Attempts != config.BoundaryAttempts).Any())
+            {
+                throw new InvalidOperationException($"{rollouts.Description} returned boundary records that are not the {training.Count} training tasks × {config.BoundaryAttempts} attempts");
+            }
+            reporter?.Message($"boundary rollouts and the SFT sweep run through {rollouts.Description}; BoPO's group rollouts and validation run in-process on the simulator");
+        }
+
         var counts = BoundaryRollouts.ClassCounts(records);
         reporter?.Message($"difficulty taxonomy of {records.Length} training tasks: easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}");
 
         reporter?.BeginStage("boundary-guided SFT demonstrations", 1);
-        var data = SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads);
+        var data = rollouts is null
+            ? SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads)
+            : SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), Math.Max(threads, rollouts.Concurrency),
+                (i, k, p, seed, attempt) => rollouts.PlayMixed(addressed[i], k, p, seed, attempt, cancellationToken));
         reporter?.Advance();
         reporter?.Message($"SFT data: {data.Count} steps ({Share(data, PolicyAction.Large):P1} labelled large)");
 
@@ -84,7 +110,7 @@ public static class PolicyTrainingPipeline
             config, records, counts, data.Count, sftLoss,
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Smallest, threads),
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Largest, threads),
-            policies, clock.Elapsed);
+            policies, clock.Elapsed, BoundarySource: rollouts?.Description);
     }
 
     /// <summary>Configuration problems, including seeds that would put training tasks on the benchmark's or the calibration's tasks.</summary>
@@ -120,6 +146,10 @@ public static class PolicyTrainingPipeline
 
         return tasks;
     }
+
+    /// <summary>The training tasks with their indices in their cells (they are created cell by cell).</summary>
+    private static List<TrainingTask> Addressed(List<SimTask> training, TrainingConfig config) =>
+        training.Select((t, i) => new TrainingTask(t, i % config.TrainingTasksPerCell)).ToList();
 
     internal static ulong Derive(ulong seed, ulong stage) => Simulation.Sampling.Xoshiro256.Mix(seed, stage);
 

@@ -9,6 +9,8 @@ public sealed record TrainedPolicy(string Name, string Description, MlpParameter
 /// <summary>
 /// Everything a training run produced. <paramref name="DataSource"/> describes training data that did not come from
 /// in-process boundary rollouts (an episode log); such runs have no simulator validation (figures of 0 episodes).
+/// <paramref name="BoundarySource"/> says where the boundary rollouts and SFT sweep episodes of a simulator run were played
+/// when not in-process (through an executor); BoPO and validation of such a run are in-process.
 /// </summary>
 public sealed record TrainingResult(
     TrainingConfig Config,
@@ -20,4 +22,5 @@ public sealed record TrainingResult(
     EvaluationFigures ValidationAlwaysLarge,
     IReadOnlyList<TrainedPolicy> Policies,
     TimeSpan Elapsed,
-    string? DataSource = null);
+    string? DataSource = null,
+    string? BoundarySource = null);

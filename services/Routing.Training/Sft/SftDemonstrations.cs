@@ -35,7 +35,12 @@ public static class SftDemonstrations
     }
 
     /// <summary>The demonstration steps of one task (empty when a hard task has no successful trajectory).</summary>
-    public static List<StepSample> ForTask(EpisodeRunner runner, BoundaryRecord record, int sweepLevels, double threshold, ulong seed)
+    /// <param name="play">
+    /// Plays the hard-task sweep's episodes elsewhere (level, P(large), mixed seed, attempt → outcome); null plays them
+    /// in-process. The chosen trajectory's steps are then recorded by replaying it in-process (same seed, same choices),
+    /// which must end as it ended there.
+    /// </param>
+    public static List<StepSample> ForTask(EpisodeRunner runner, BoundaryRecord record, int sweepLevels, double threshold, ulong seed, Func<int, double, ulong, int, SweepOutcome>? play = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(record);
@@ -51,22 +56,36 @@ public static class SftDemonstrations
         // fails most of the time) would otherwise teach "small" on exactly the tasks that need the large model.
         for (var k = 0; k <= sweepLevels; k++)
         {
+            var p = (double)k / sweepLevels;
             var outcomes = new List<SweepOutcome>(record.Attempts);
             var recordings = new List<List<StepSample>>(record.Attempts);
             var successes = 0;
             for (var attempt = 0; attempt < record.Attempts; attempt++)
             {
                 var recording = new List<StepSample>();
-                var mixedSeed = Xoshiro256.Mix(Xoshiro256.Mix(Xoshiro256.Mix(seed, record.Task.Seed), (ulong)k), (ulong)attempt);
-                var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter((double)k / sweepLevels, mixedSeed), recording), attempt);
-                outcomes.Add(new SweepOutcome(result.Success, result.CostMicros));
+                var mixedSeed = MixedSeed(seed, record, k, attempt);
+                SweepOutcome outcome;
+                if (play is null)
+                {
+                    var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(p, mixedSeed), recording), attempt);
+                    outcome = new SweepOutcome(result.Success, result.CostMicros);
+                }
+                else
+                {
+                    // P(large) 0 and 1 are always-small and always-large on the same attempt: the boundary episodes, played already.
+                    outcome = k == 0 ? new SweepOutcome(record.SmallSuccess[attempt], record.SmallCost[attempt])
+                        : k == sweepLevels ? new SweepOutcome(record.LargeSuccess[attempt], record.LargeCost[attempt])
+                        : play(k, p, mixedSeed, attempt);
+                }
+                outcomes.Add(outcome);
                 recordings.Add(recording);
-                successes += result.Success ? 1 : 0;
+                successes += outcome.Success ? 1 : 0;
             }
 
             if ((double)successes / record.Attempts >= threshold)
             {
-                return recordings[CheapestSuccess(outcomes)];
+                var best = CheapestSuccess(outcomes);
+                return play is null ? recordings[best] : Replay(runner, record, p, MixedSeed(seed, record, k, best), best, outcomes[best]);
             }
         }
 
@@ -80,14 +99,34 @@ public static class SftDemonstrations
     }
 
     /// <summary>Builds the whole data set in task order (parallel over tasks) and sets the stratification weights.</summary>
-    public static List<StepSample> Build(EpisodeRunner runner, IReadOnlyList<BoundaryRecord> records, SftConfig config, double threshold, ulong seed, int threads)
+    /// <param name="sweep">Plays the hard tasks' sweep episodes elsewhere (task index, level, P(large), seed, attempt); null: in-process.</param>
+    public static List<StepSample> Build(
+        EpisodeRunner runner, IReadOnlyList<BoundaryRecord> records, SftConfig config, double threshold, ulong seed, int threads,
+        Func<int, int, double, ulong, int, SweepOutcome>? sweep = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(config);
         var perTask = new List<StepSample>[records.Count];
         Parallel.For(0, records.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => perTask[i] = ForTask(runner, records[i], config.SweepLevels, threshold, seed));
+            i => perTask[i] = ForTask(runner, records[i], config.SweepLevels, threshold, seed,
+                sweep is null ? null : (k, p, s, a) => sweep(i, k, p, s, a)));
         return Stratify(perTask, records.Select(r => r.Class).ToList(), config);
+    }
+
+    private static ulong MixedSeed(ulong seed, BoundaryRecord record, int level, int attempt) =>
+        Xoshiro256.Mix(Xoshiro256.Mix(Xoshiro256.Mix(seed, record.Task.Seed), (ulong)level), (ulong)attempt);
+
+    /// <summary>The steps of a sweep episode played elsewhere, recorded by replaying it here; it must end as it ended there.</summary>
+    private static List<StepSample> Replay(EpisodeRunner runner, BoundaryRecord record, double largeProbability, ulong mixedSeed, int attempt, SweepOutcome played)
+    {
+        var samples = new List<StepSample>();
+        var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(largeProbability, mixedSeed), samples), attempt);
+        if (result.Success != played.Success || result.CostMicros != played.CostMicros)
+        {
+            throw new InvalidOperationException(
+                $"a sweep episode (P(large) {largeProbability}, attempt {attempt}) ended {played} where it was played but replays in-process as {new SweepOutcome(result.Success, result.CostMicros)}: it was not played on the simulator this training runs");
+        }
+        return samples;
     }
 
     /// <summary>
