@@ -97,6 +97,10 @@ public sealed class CalibrationTests
         Assert.Equal(template.Dynamics, fit.Parameters.Dynamics);
         var coding = fit.Parameters.Agents.Single(a => a.Name == "qwen3-32b").Capability["coding"];
         Assert.True(coding > fit.Parameters.Agents.Single(a => a.Name == "qwen3-4b").Capability["coding"]);
+        // No published oracle in these targets: the affinity spread stays the template's and nothing is reported.
+        Assert.Equal(template.Domains[1].AffinitySpread, fit.Parameters.Domains[1].AffinitySpread);
+        Assert.Empty(fit.Oracle);
+        Assert.Equal(SimulatorModel.SerializeParameters(fit.Parameters), SimulatorModel.SerializeParameters(SimulatorModel.ParseParameters(SimulatorModel.SerializeParameters(fit.Parameters))));
     }
 
     [Fact]

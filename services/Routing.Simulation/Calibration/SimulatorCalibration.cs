@@ -166,8 +166,20 @@ public static class SimulatorCalibration
     }
 
     /// <summary>
-    /// Measures, per domain with targets, the pool oracle (a task counts when at least one target agent's fixed run
-    /// solves it on attempt 0) and always-largest pass@1 on the same tasks, weighted by tasks per bin, in percent.
+    /// How many messages <see cref="Fit"/> reports to its progress sink for <paramref name="targets"/>: one per cell
+    /// in each of the two margin fits, one per trial affinity spread of a domain with a published oracle, and one
+    /// before the final measurement.
+    /// </summary>
+    public static int ProgressSteps(CalibrationTargets targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        return targets.PassAt1.Sum(d => (2 * d.Value.Count * TaskSpace.BinCount) + (targets.OraclePassAt1.ContainsKey(d.Key) ? AffinityBisectionSteps : 0)) + 1;
+    }
+
+    /// <summary>
+    /// Measures, per domain with pass@1 targets and a published oracle target, the pool oracle (a task counts when at
+    /// least one target agent's fixed run solves it on attempt 0) and always-largest pass@1 on the same tasks,
+    /// weighted by tasks per bin, in percent. Domains without an oracle target are left out.
     /// </summary>
     public static IReadOnlyList<OracleFit> EvaluateOracle(SimulatorParameters parameters, ulong seed, int episodesPerBin)
     {
@@ -177,6 +189,11 @@ public static class SimulatorCalibration
         foreach (var (domainName, agents) in parameters.Targets.OrderBy(t => (int)TaskSpace.Parse(t.Key)))
         {
             var domain = parameters.Domains.Single(d => d.Name == domainName);
+            if (domain.OracleTarget is not { } target)
+            {
+                continue;
+            }
+
             var names = agents.Keys
                 .OrderBy(n => parameters.Agents.Single(a => a.Name == n) is var a ? a.PriceInMicrosPerMTok + a.PriceOutMicrosPerMTok : 0)
                 .ToArray();
@@ -184,7 +201,7 @@ public static class SimulatorCalibration
             report.Add(new OracleFit
             {
                 Domain = domainName,
-                Target = domain.OracleTarget ?? double.NaN,
+                Target = target,
                 Simulated = Math.Round(100 * oracle, 2),
                 Largest = Math.Round(100 * largest, 2),
                 AffinitySpread = domain.AffinitySpread,
