@@ -109,7 +109,7 @@ public static class SimCommand
         var episodes = new Option<int>("--episodes-per-cell") { Description = "Episodes per (domain, bin, agent) cell and bisection step (≥ 100).", DefaultValueFactory = _ => 20_000 };
         var seed = new Option<ulong>("--seed") { Description = "Fit seed; the fit is measured on seed + 1.", DefaultValueFactory = _ => 20_260_501 };
         var output = new Option<string>("--out") { Description = "Parameters file to write.", DefaultValueFactory = _ => ShippedParamsPath };
-        var command = new Command("fit", "Fit the simulator to the calibration targets and write the parameters file (shipped fit: seed 20260501, 20,000 episodes per cell).")
+        var command = new Command("fit", "Fit the simulator to the calibration targets and write the parameters file (shipped fit: seed 20260501, 10,000 episodes per cell).")
         {
             targets, episodes, seed, output,
         };
@@ -141,7 +141,7 @@ public static class SimCommand
             StandardErrorProgress.Create()
                 .Start(context =>
                 {
-                    var bar = context.AddTask("fitting", maxValue: cells + 1);
+                    var bar = context.AddTask("fitting", maxValue: SimulatorCalibration.ProgressSteps(loaded));
                     fit = SimulatorCalibration.Fit(loaded, parse.GetValue(seed), perCell, new BarProgress(bar));
                     bar.Value = bar.MaxValue;
                 });
@@ -160,13 +160,18 @@ public static class SimCommand
             }
 
             AnsiConsole.Write(table);
+            foreach (var o in fit.Oracle)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Domain} pool oracle {o.Simulated:0.0} % (target {o.Target:0.0}, always-largest {o.Largest:0.0}) at affinity spread {o.AffinitySpread:0.000}"));
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fitted {cells} cells in {clock.Elapsed.TotalSeconds:0.0}s; max |error| {fit.MaxAbsError:0.00} points; wrote {outputPath}"));
             return Task.FromResult(0);
         });
         return command;
     }
 
-    /// <summary>Moves the bar one step per message of the fit (one per cell, then the measurement); called from worker threads.</summary>
+    /// <summary>Moves the bar one step per message of the fit (<see cref="SimulatorCalibration.ProgressSteps"/>); called from worker threads.</summary>
     private sealed class BarProgress(ProgressTask bar) : IProgress<string>
     {
         public void Report(string value)
