@@ -27,6 +27,7 @@ public sealed class StepPipeline
 {
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
+    private static readonly ReservationPurpose StepReservation = new("this step's worst case", "lower max_tokens or complete the task", "max_tokens");
 
     private readonly IAgentPool _pool;
     private readonly ServiceClients _clients;
@@ -430,9 +431,8 @@ public sealed class StepPipeline
         Reason = reason,
     };
 
-    private async Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, string idempotencyKey, ModelTier tier, CancellationToken cancellationToken)
-    {
-        var request = new ReserveRequest
+    private Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, string idempotencyKey, ModelTier tier, CancellationToken cancellationToken) =>
+        _settlement.ReserveAsync(new ReserveRequest
         {
             Tenant = tenant,
             TaskId = taskId,
@@ -440,41 +440,13 @@ public sealed class StepPipeline
             IdempotencyKey = idempotencyKey,
             LeaseSeconds = _options.LeaseSeconds,
             Tier = tier,
-        };
-        try
-        {
-            return await _clients.Budget.ReserveAsync(request, deadline: BudgetDeadline(), cancellationToken: cancellationToken);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
-        {
-            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
-            throw new StepFailure(StepFailureKind.BudgetExhausted,
-                $"budget exhausted: this step's worst case is {amount} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue("routing-refusal") ?? "limit"}); lower max_tokens or complete the task",
-                remainingMicros: remaining);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
-        {
-            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{taskId}': its budget ledger is closed or expired ({e.Status.Detail})", "task_id");
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-        {
-            throw new StepFailure(StepFailureKind.Invalid, $"max_tokens makes the step's worst case ({amount} µ$) unacceptable to the budget service: {e.Status.Detail}", "max_tokens");
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            ExecutorMetrics.BudgetUnavailable.Inc();
-            throw new StepFailure(StepFailureKind.BudgetUnavailable,
-                $"the budget service did not grant a reservation ({e.StatusCode}: {e.Status.Detail}); nothing was spent, retry later");
-        }
-    }
+        }, StepReservation, cancellationToken);
 
     private Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros) =>
         _settlement.CommitAsync(new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros });
 
     private async Task<long> ReleaseAsync(PreparedStep step) =>
         (await _settlement.ReleaseAsync(step.Tenant, step.TaskId, step.ReservationId))?.Budget.RemainingMicros ?? -1;
-
-    private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
 
     private static EpisodeRecord StepRecord(
         PreparedStep step, string result, string? finishReason, ChatUsage? usage, long cost, long remaining, TimeSpan elapsed, TimeSpan backendElapsed) => new()
