@@ -47,5 +47,8 @@ public sealed class ServiceBenchTests
         // A step through the executor runs the direct call and more, all in this process.
         Assert.True(report.Executor.CpuMsPerStep > report.Direct.CpuMsPerStep, $"CPU ms/step: direct {report.Direct.CpuMsPerStep}, executor {report.Executor.CpuMsPerStep}");
         Assert.True(report.Executor.AllocatedKbPerStep > report.Direct.AllocatedKbPerStep, $"KB/step: direct {report.Direct.AllocatedKbPerStep}, executor {report.Executor.AllocatedKbPerStep}");
+        // begin_step and record_step on the executor's Redis, reserve and commit on the budget's (plus the odd background poll).
+        Assert.InRange(report.ExecutorRedisOpsPerStep, 1.9, 2.5);
+        Assert.InRange(report.BudgetRedisOpsPerStep, 1.9, 2.5);
     }
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Grpc.Core;
 using Routing.Contracts.Executor.V1;
-using Routing.Executor.Episodes;
 using Routing.Testing;
-using StackExchange.Redis;
 using Xunit;
 
 namespace Routing.Executor.Tests;
@@ -111,14 +109,6 @@ public sealed class StepRecordTests(SharedExecutorStack shared) : IClassFixture<
         Assert.Equal(third.Budget.RemainingMicros, info.Budget.RemainingMicros);
     }
 
-    private async Task<List<JsonElement>> StepRecordsAsync(string taskId)
-    {
-        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
-        using var output = new StringWriter();
-        await EpisodeExporter.ExportAsync(redis.GetDatabase(), Stack.KeyPrefix, ["acme"], output, CancellationToken.None);
-        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(r => r.GetProperty("task_id").GetString() == taskId && r.GetProperty("kind").GetString() == "step")
-            .ToList();
-    }
+    private async Task<List<JsonElement>> StepRecordsAsync(string taskId) =>
+        [.. (await Stack.EpisodeRecordsAsync(taskId)).Where(r => r.GetProperty("kind").GetString() == "step")];
 }

@@ -15,6 +15,7 @@ using Routing.Executor;
 using Routing.Executor.Tenancy;
 using Routing.ServiceDefaults.Options;
 using Spectre.Console;
+using StackExchange.Redis;
 
 namespace Routing.Cli.Bench;
 
@@ -103,6 +104,7 @@ public static class ExecutorBenchCommand
                 }
 
                 PathRun directRun = default, executorRun = default;
+                (double Executor, double Budget) redisPerStep = default;
                 await StandardErrorProgress.Create().StartAsync(async context =>
                 {
                     // Tiered JIT keeps compiling (and re-compiling with profile data) for seconds on two loaded cores;
@@ -115,7 +117,11 @@ public static class ExecutorBenchCommand
                     directRun = await DriveAsync(callers, duration, Direct);
                     d.Value = 1;
                     var e = context.AddTask("executor", maxValue: 1);
+                    var before = (Executor: RedisOperations(app.Services), Budget: RedisOperations(stack.Budget.App.Services));
                     executorRun = await DriveAsync(callers, duration, Executor);
+                    var steps = Math.Max(1, executorRun.SortedMs.Length + executorRun.Errors);
+                    redisPerStep = ((RedisOperations(app.Services) - before.Executor) / (double)steps,
+                        (RedisOperations(stack.Budget.App.Services) - before.Budget) / (double)steps);
                     e.Value = 1;
                 });
 
@@ -127,7 +133,8 @@ public static class ExecutorBenchCommand
                 var directSummary = directRun.Summarise("direct");
                 var executorSummary = executorRun.Summarise("executor");
                 return new ExecutorBenchReport("executor", callers, duration.TotalSeconds, warmup.TotalSeconds, stack.RedisIsEmbedded ? "embedded-garnet" : "redis",
-                    directSummary, executorSummary, executorSummary.P50Ms - directSummary.P50Ms, executorSummary.P99Ms - directSummary.P99Ms, overrun);
+                    directSummary, executorSummary, executorSummary.P50Ms - directSummary.P50Ms, executorSummary.P99Ms - directSummary.P99Ms, overrun,
+                    redisPerStep.Executor, redisPerStep.Budget);
             }
         }
         finally
@@ -166,6 +173,10 @@ public static class ExecutorBenchCommand
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    /// <summary>Commands a service's Redis connection has sent so far (its round trips; a script is one).</summary>
+    private static long RedisOperations(IServiceProvider services) =>
+        services.GetRequiredService<IConnectionMultiplexer>().GetCounters().Interactive.OperationCount;
 
     private static async Task<PathRun> DriveAsync(int callers, TimeSpan duration, Func<int, Task> step)
     {
@@ -216,8 +227,8 @@ public static class ExecutorBenchCommand
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
-            "added by the executor: p50 [bold]{0:F3} ms[/], p99 {1:F3} ms · {2} callers · overrun {3} µ$ · redis: {4}",
-            report.AddedP50Ms, report.AddedP99Ms, report.Callers, report.OverrunMicros, report.Redis);
+            "added by the executor: p50 [bold]{0:F3} ms[/], p99 {1:F3} ms · {2} callers · overrun {3} µ$ · redis: {4} · Redis commands per step: executor {5:F2}, budget {6:F2}",
+            report.AddedP50Ms, report.AddedP99Ms, report.Callers, report.OverrunMicros, report.Redis, report.ExecutorRedisOpsPerStep, report.BudgetRedisOpsPerStep);
     }
 
     /// <summary>What a path cost the whole process (every service, Garnet and the callers share it).</summary>

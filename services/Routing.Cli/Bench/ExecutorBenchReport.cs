@@ -33,7 +33,9 @@ public sealed record ExecutorBenchReport(
     ExecutorPathSummary Executor,
     [property: JsonPropertyName("added_p50_ms")] double AddedP50Ms,
     [property: JsonPropertyName("added_p99_ms")] double AddedP99Ms,
-    [property: JsonPropertyName("overrun_micros")] long OverrunMicros);
+    [property: JsonPropertyName("overrun_micros")] long OverrunMicros,
+    [property: JsonPropertyName("executor_redis_ops_per_step")] double ExecutorRedisOpsPerStep,
+    [property: JsonPropertyName("budget_redis_ops_per_step")] double BudgetRedisOpsPerStep);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ExecutorBenchReport))]
