@@ -62,6 +62,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<ServiceClients>();
         services.AddSingleton<TaskStore>();
         services.AddSingleton<EpisodeLog>();
+        services.AddSingleton<StepRecorder>();
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<SimulatedEpisodeRunner>();

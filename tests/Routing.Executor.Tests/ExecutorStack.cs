@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Grpc.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Budget;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Executor.V1;
+using Routing.Executor.Episodes;
 using Routing.Executor.Http;
 using Routing.Executor.Tenancy;
 using Routing.Policy;
 using Routing.ServiceDefaults.Hosting;
 using Routing.Testing;
+using StackExchange.Redis;
 
 namespace Routing.Executor.Tests;
 
@@ -135,6 +138,18 @@ public sealed class ExecutorStack : IAsyncDisposable
 
     public async Task<TaskLedger> LedgerAsync(string taskId, string tenant = "acme") =>
         await (Budget ?? throw new InvalidOperationException("no budget service")).GetTaskAsync(new Contracts.Budget.V1.GetTaskRequest { Tenant = tenant, TaskId = taskId });
+
+    /// <summary>The task's episode-log records (acme's log, as <c>routing export episodes</c> writes them), in order.</summary>
+    public async Task<List<JsonElement>> EpisodeRecordsAsync(string taskId)
+    {
+        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
+        using var output = new StringWriter();
+        await EpisodeExporter.ExportAsync(redis.GetDatabase(), KeyPrefix, ["acme"], output, CancellationToken.None);
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("task_id").GetString() == taskId)
+            .ToList();
+    }
 
     public async Task<string> MetricsAsync()
     {

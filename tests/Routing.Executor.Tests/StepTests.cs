@@ -128,13 +128,7 @@ public sealed class StepTests(SharedExecutorStack shared) : IClassFixture<Shared
 
         Assert.True(info.Completed);
         Assert.Equal(2, info.Steps);
-        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
-        using var output = new StringWriter();
-        await EpisodeExporter.ExportAsync(redis.GetDatabase(), Stack.KeyPrefix, ["acme"], output, CancellationToken.None);
-        var records = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(r => r.GetProperty("task_id").GetString() == taskId)
-            .ToList();
+        var records = await Stack.EpisodeRecordsAsync(taskId);
         Assert.Equal(["step", "step", "outcome"], records.Select(r => r.GetProperty("kind").GetString()));
         Assert.Equal([0, 1], records.Take(2).Select(r => r.GetProperty("step").GetInt32()));
         Assert.Equal(Features.FeatureSchemaV1.Width, records[0].GetProperty("features").GetArrayLength());

@@ -15,6 +15,7 @@ using Routing.Executor;
 using Routing.Executor.Tenancy;
 using Routing.ServiceDefaults.Options;
 using Spectre.Console;
+using StackExchange.Redis;
 
 namespace Routing.Cli.Bench;
 
@@ -32,15 +33,17 @@ public static class ExecutorBenchCommand
     {
         var callers = new Option<int>("--callers") { Description = "Concurrent agents, each stepping its own task.", DefaultValueFactory = _ => 16 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per path.", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<double>("--warmup") { Description = "Unmeasured seconds per path first, so that tiered JIT compilation has settled.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var command = new Command("executor", "Executor steps/s and added latency per step versus calling the same instant backend directly.")
         {
-            callers, seconds, json,
+            callers, seconds, warmup, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var callerCount = parse.GetValue(callers);
             var duration = parse.GetValue(seconds);
+            var warmupSeconds = parse.GetValue(warmup);
             if (callerCount is < 1 or > 1024)
             {
                 await Console.Error.WriteLineAsync("--callers must be between 1 and 1024");
@@ -51,7 +54,12 @@ public static class ExecutorBenchCommand
                 await Console.Error.WriteLineAsync("--seconds must be > 0 and ≤ 3600");
                 return 2;
             }
-            var report = await RunAsync(callerCount, TimeSpan.FromSeconds(duration), cancellationToken);
+            if (warmupSeconds is < 0 or > 600)
+            {
+                await Console.Error.WriteLineAsync("--warmup must be between 0 and 600");
+                return 2;
+            }
+            var report = await RunAsync(callerCount, TimeSpan.FromSeconds(duration), TimeSpan.FromSeconds(warmupSeconds), cancellationToken);
             Print(report);
             if (parse.GetValue(json))
             {
@@ -62,7 +70,7 @@ public static class ExecutorBenchCommand
         return command;
     }
 
-    public static async Task<ExecutorBenchReport> RunAsync(int callers, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<ExecutorBenchReport> RunAsync(int callers, TimeSpan duration, TimeSpan warmup, CancellationToken cancellationToken)
     {
         await using var backend = await InstantOpenAiServer.StartAsync();
         await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", cancellationToken);
@@ -96,10 +104,12 @@ public static class ExecutorBenchCommand
                 }
 
                 PathRun directRun = default, executorRun = default;
+                (double Executor, double Budget) redisPerStep = default;
                 await StandardErrorProgress.Create().StartAsync(async context =>
                 {
+                    // Tiered JIT keeps compiling (and re-compiling with profile data) for seconds on two loaded cores;
+                    // a shorter warm-up measures the JIT along with the executor.
                     var warm = context.AddTask("warm-up", maxValue: 1);
-                    var warmup = TimeSpan.FromSeconds(Math.Min(1, duration.TotalSeconds));
                     await DriveAsync(callers, warmup, Direct);
                     await DriveAsync(callers, warmup, Executor);
                     warm.Value = 1;
@@ -107,7 +117,11 @@ public static class ExecutorBenchCommand
                     directRun = await DriveAsync(callers, duration, Direct);
                     d.Value = 1;
                     var e = context.AddTask("executor", maxValue: 1);
+                    var before = (Executor: RedisOperations(app.Services), Budget: RedisOperations(stack.Budget.App.Services));
                     executorRun = await DriveAsync(callers, duration, Executor);
+                    var steps = Math.Max(1, executorRun.SortedMs.Length + executorRun.Errors);
+                    redisPerStep = ((RedisOperations(app.Services) - before.Executor) / (double)steps,
+                        (RedisOperations(stack.Budget.App.Services) - before.Budget) / (double)steps);
                     e.Value = 1;
                 });
 
@@ -118,8 +132,9 @@ public static class ExecutorBenchCommand
                 }
                 var directSummary = directRun.Summarise("direct");
                 var executorSummary = executorRun.Summarise("executor");
-                return new ExecutorBenchReport("executor", callers, duration.TotalSeconds, stack.RedisIsEmbedded ? "embedded-garnet" : "redis",
-                    directSummary, executorSummary, executorSummary.P50Ms - directSummary.P50Ms, executorSummary.P99Ms - directSummary.P99Ms, overrun);
+                return new ExecutorBenchReport("executor", callers, duration.TotalSeconds, warmup.TotalSeconds, stack.RedisIsEmbedded ? "embedded-garnet" : "redis",
+                    directSummary, executorSummary, executorSummary.P50Ms - directSummary.P50Ms, executorSummary.P99Ms - directSummary.P99Ms, overrun,
+                    redisPerStep.Executor, redisPerStep.Budget);
             }
         }
         finally
@@ -159,10 +174,19 @@ public static class ExecutorBenchCommand
         return app;
     }
 
+    /// <summary>Commands a service's Redis connection has sent so far (its round trips; a script is one).</summary>
+    private static long RedisOperations(IServiceProvider services) =>
+        services.GetRequiredService<IConnectionMultiplexer>().GetCounters().Interactive.OperationCount;
+
     private static async Task<PathRun> DriveAsync(int callers, TimeSpan duration, Func<int, Task> step)
     {
         var latencies = new List<double>[callers];
         var errors = new long[callers];
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gen0Before = GC.CollectionCount(0);
+        var gen2Before = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
@@ -181,35 +205,52 @@ public static class ExecutorBenchCommand
                 }
             }
         })));
+        var elapsed = clock.Elapsed;
+        process.Refresh();
+        var cost = new ProcessCost(process.TotalProcessorTime - cpuBefore, GC.GetTotalAllocatedBytes() - allocatedBefore,
+            GC.CollectionCount(0) - gen0Before, GC.CollectionCount(2) - gen2Before);
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        return new PathRun(all, errors.Sum(), clock.Elapsed);
+        return new PathRun(all, errors.Sum(), elapsed, cost);
     }
 
     private static void Print(ExecutorBenchReport report)
     {
-        var table = new Table().AddColumns("path", "steps/s", "p50 ms", "p99 ms", "errors");
+        var table = new Table().AddColumns("path", "steps/s", "p50 ms", "p99 ms", "errors", "CPU ms/step", "KB alloc/step", "GC gen0/gen2");
         foreach (var path in new[] { report.Direct, report.Executor })
         {
             table.AddRow(path.Path, path.StepsPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                 path.P50Ms.ToString("F3", CultureInfo.InvariantCulture), path.P99Ms.ToString("F3", CultureInfo.InvariantCulture),
-                path.Errors.ToString(CultureInfo.InvariantCulture));
+                path.Errors.ToString(CultureInfo.InvariantCulture), path.CpuMsPerStep.ToString("F3", CultureInfo.InvariantCulture),
+                path.AllocatedKbPerStep.ToString("F1", CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{path.Gen0Collections}/{path.Gen2Collections}"));
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
-            "added by the executor: p50 [bold]{0:F3} ms[/], p99 {1:F3} ms · {2} callers · overrun {3} µ$ · redis: {4}",
-            report.AddedP50Ms, report.AddedP99Ms, report.Callers, report.OverrunMicros, report.Redis);
+            "added by the executor: p50 [bold]{0:F3} ms[/], p99 {1:F3} ms · {2} callers · overrun {3} µ$ · redis: {4} · Redis commands per step: executor {5:F2}, budget {6:F2}",
+            report.AddedP50Ms, report.AddedP99Ms, report.Callers, report.OverrunMicros, report.Redis, report.ExecutorRedisOpsPerStep, report.BudgetRedisOpsPerStep);
     }
 
-    private readonly record struct PathRun(double[] SortedMs, long Errors, TimeSpan Elapsed)
+    /// <summary>What a path cost the whole process (every service, Garnet and the callers share it).</summary>
+    private readonly record struct ProcessCost(TimeSpan Cpu, long AllocatedBytes, int Gen0Collections, int Gen2Collections);
+
+    private readonly record struct PathRun(double[] SortedMs, long Errors, TimeSpan Elapsed, ProcessCost Cost)
     {
-        public ExecutorPathSummary Summarise(string path) => new(
-            path,
-            SortedMs.Length / Elapsed.TotalSeconds,
-            Percentile(0.50),
-            Percentile(0.99),
-            SortedMs.Length,
-            Errors);
+        public ExecutorPathSummary Summarise(string path)
+        {
+            var steps = Math.Max(1, SortedMs.Length + Errors);
+            return new ExecutorPathSummary(
+                path,
+                SortedMs.Length / Elapsed.TotalSeconds,
+                Percentile(0.50),
+                Percentile(0.99),
+                SortedMs.Length,
+                Errors,
+                Cost.Cpu.TotalMilliseconds / steps,
+                Cost.AllocatedBytes / 1024.0 / steps,
+                Cost.Gen0Collections,
+                Cost.Gen2Collections);
+        }
 
         private double Percentile(double q) => SortedMs.Length == 0 ? 0 : SortedMs[Math.Min(SortedMs.Length - 1, (int)(q * SortedMs.Length))];
     }

@@ -1,11 +1,8 @@
-using System.Globalization;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Routing.Backends;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Executor.V1;
-using Routing.Executor.Metrics;
 using Routing.Executor.Options;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
@@ -25,7 +22,6 @@ namespace Routing.Executor.Auctions;
 /// </summary>
 public sealed class AuctionRunner(
     IAgentPool pool,
-    ServiceClients clients,
     TaskStore tasks,
     TaskAuctionStore auctions,
     AuctionEngine engine,
@@ -132,9 +128,8 @@ public sealed class AuctionRunner(
         return response;
     }
 
-    private async Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, CancellationToken cancellationToken)
-    {
-        var request = new ReserveRequest
+    private Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, CancellationToken cancellationToken) =>
+        settlement.ReserveAsync(new ReserveRequest
         {
             Tenant = tenant,
             TaskId = taskId,
@@ -143,35 +138,15 @@ public sealed class AuctionRunner(
             LeaseSeconds = _options.LeaseSeconds,
             // The auction is not a large-model step: it must not use up the task's large-call cap.
             Tier = ModelTier.Small,
-        };
-        try
-        {
-            return await clients.Budget.ReserveAsync(request, deadline: BudgetDeadline(), cancellationToken: cancellationToken);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
-        {
-            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
-            throw new StepFailure(StepFailureKind.BudgetExhausted,
-                $"budget exhausted: the auction's worst case is {amount} µ$ ({pool.Current.Agents.Count} agents' bids, jury and refinement) and {remaining} µ$ remain; nothing was spent",
-                remainingMicros: remaining);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
-        {
-            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{taskId}': its budget ledger is closed or expired ({e.Status.Detail})", "task_id");
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            ExecutorMetrics.BudgetUnavailable.Inc();
-            throw new StepFailure(StepFailureKind.BudgetUnavailable,
-                $"the budget service did not grant the auction's reservation ({e.StatusCode}: {e.Status.Detail}); nothing was spent, retry later");
-        }
-    }
+        }, new ReservationPurpose(
+            $"the auction's worst case ({pool.Current.Agents.Count} agents' bids, jury and refinement)",
+            "nothing was spent",
+            // The bound grows with the task text the prompts quote.
+            "task_text"), cancellationToken);
 
     /// <summary>Commits what the calls cost, or releases when nothing can have been; a commit that keeps failing is parked.</summary>
     private async Task<BudgetState?> SettleAsync(string tenant, string taskId, string reservationId, long chargedMicros) =>
         chargedMicros == 0
             ? (await settlement.ReleaseAsync(tenant, taskId, reservationId))?.Budget
             : (await settlement.CommitAsync(new CommitRequest { Tenant = tenant, TaskId = taskId, ReservationId = reservationId, ActualMicros = chargedMicros }))?.Budget;
-
-    private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
 }

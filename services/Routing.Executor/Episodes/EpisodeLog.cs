@@ -42,15 +42,22 @@ public sealed class EpisodeLog
             {
                 _ = db.ListTrimAsync(key, -_maxEntries, -1, CommandFlags.FireAndForget);
             }
-            if (length == 1)
-            {
-                _ = db.SetAddAsync(TenantsKey(_prefix), record.Tenant, CommandFlags.FireAndForget);
-            }
+            NoteTenant(db, _prefix, record.Tenant, length);
         }
         catch (RedisException e)
         {
             ExecutorMetrics.EpisodeLogErrors.Inc();
             _logger.LogWarning(e, "Episode log write failed for task {TaskId}", record.TaskId);
+        }
+    }
+
+    /// <summary>After an append: the first line of a tenant's log names the tenant in the set the exporter reads.</summary>
+    public static void NoteTenant(IDatabaseAsync database, string prefix, string tenant, long length)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        if (length == 1)
+        {
+            _ = database.SetAddAsync(TenantsKey(prefix), tenant, CommandFlags.FireAndForget);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Routing.Contracts.Budget.V1;
@@ -6,14 +7,59 @@ using Routing.Executor.Options;
 
 namespace Routing.Executor.Pipeline;
 
+/// <summary>What a reservation is for, as refusals name it.</summary>
+/// <param name="WorstCase">The amount's description, e.g. "this step's worst case".</param>
+/// <param name="WhenExhausted">Advice appended to a budget refusal.</param>
+/// <param name="InvalidField">The request field to blame when the budget service rejects the amount as invalid.</param>
+public sealed record ReservationPurpose(string WorstCase, string WhenExhausted, string InvalidField);
+
 /// <summary>
-/// Settles a reservation once the money it guarded was (or was not) spent: commit the actual amount with bounded
-/// retries and park it for the background retrier when the budget service stays away, or release it. Shared by
-/// steps and auctions so both follow one rule: money that was spent always reaches the ledger.
+/// Reserves before money is spent (every budget answer mapped to one <see cref="StepFailure"/>: nothing is spent
+/// without a grant) and settles the reservation once the money it guarded was (or was not) spent: commit the
+/// actual amount with bounded retries and park it for the background retrier when the budget service stays away,
+/// or release it. Shared by steps and auctions so both follow one rule and give the same answers.
 /// </summary>
 public sealed class BudgetSettlement(ServiceClients clients, ParkedCommits parked, IOptions<ExecutorOptions> options, ILogger<BudgetSettlement> logger)
 {
     private readonly ExecutorOptions _options = options.Value;
+
+    /// <summary>
+    /// Reserves <paramref name="request"/>'s amount. A refusal is <see cref="StepFailureKind.BudgetExhausted"/> with the
+    /// remaining amount; a closed or expired ledger <see cref="StepFailureKind.TaskClosed"/>; an amount the budget
+    /// service rejects <see cref="StepFailureKind.Invalid"/>; an unreachable budget service
+    /// <see cref="StepFailureKind.BudgetUnavailable"/>. Nothing has been spent in any of these cases.
+    /// </summary>
+    public async Task<ReserveResponse> ReserveAsync(ReserveRequest request, ReservationPurpose purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(purpose);
+        try
+        {
+            return await clients.Budget.ReserveAsync(request, deadline: BudgetDeadline(), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
+            throw new StepFailure(StepFailureKind.BudgetExhausted,
+                $"budget exhausted: {purpose.WorstCase} is {request.AmountMicros} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue("routing-refusal") ?? "limit"}); {purpose.WhenExhausted}",
+                remainingMicros: remaining);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{request.TaskId}': its budget ledger is closed or expired ({e.Status.Detail})", "task_id");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+            throw new StepFailure(StepFailureKind.Invalid,
+                $"{purpose.WorstCase} ({request.AmountMicros} µ$) is unacceptable to the budget service: {e.Status.Detail}", purpose.InvalidField);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ExecutorMetrics.BudgetUnavailable.Inc();
+            throw new StepFailure(StepFailureKind.BudgetUnavailable,
+                $"the budget service did not grant the reservation for {purpose.WorstCase} ({e.StatusCode}: {e.Status.Detail}); nothing was spent, retry later");
+        }
+    }
 
     /// <summary>Commits with bounded retries; null when the budget service stayed unreachable (the commit is then parked).</summary>
     public async Task<CommitResponse?> CommitAsync(CommitRequest request)

@@ -27,23 +27,25 @@ public sealed class StepPipeline
 {
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
+    private static readonly ReservationPurpose StepReservation = new("this step's worst case", "lower max_tokens or complete the task", "max_tokens");
+
     private readonly IAgentPool _pool;
     private readonly ServiceClients _clients;
     private readonly TaskStore _tasks;
-    private readonly EpisodeLog _episodes;
+    private readonly StepRecorder _recorder;
     private readonly BudgetSettlement _settlement;
     private readonly ExecutorOptions _options;
     private readonly ILogger<StepPipeline> _logger;
     private AgentCatalog? _catalog;
 
     public StepPipeline(
-        IAgentPool pool, ServiceClients clients, TaskStore tasks, EpisodeLog episodes, BudgetSettlement settlement, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
+        IAgentPool pool, ServiceClients clients, TaskStore tasks, StepRecorder recorder, BudgetSettlement settlement, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _pool = pool;
         _clients = clients;
         _tasks = tasks;
-        _episodes = episodes;
+        _recorder = recorder;
         _settlement = settlement;
         _options = options.Value;
         _logger = logger;
@@ -117,27 +119,32 @@ public sealed class StepPipeline
         var catalog = Catalog;
         var pinned = Validate(command, catalog);
 
-        if (command.IdempotencyKey is { } key)
+        // One round trip: the idempotency key's claim (or the answer it already holds) and the task's step number.
+        var signals = command.Signals;
+        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retried, signals.LastStepFailed,
+            command.IdempotencyKey, _options.LeaseSeconds);
+        switch (begin.Outcome)
         {
-            var stored = await _tasks.ClaimStepAsync(tenant, command.TaskId, key, _options.LeaseSeconds);
-            if (stored is { Length: > 0 })
-            {
+            case BeginOutcome.Claimed when begin.StoredAnswer is { Length: > 0 } stored:
                 var replay = StepResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
                 replay.Replayed = true;
                 return new StepStart(null, replay);
-            }
-            if (stored is not null)
-            {
-                throw new StepFailure(StepFailureKind.InProgress, $"a step with idempotency_key '{key}' is still running; retry it later for its answer", "idempotency_key");
-            }
+            case BeginOutcome.Claimed:
+                throw new StepFailure(StepFailureKind.InProgress,
+                    $"a step with idempotency_key '{command.IdempotencyKey}' is still running; retry it later for its answer", "idempotency_key");
+            case BeginOutcome.Missing:
+                throw StepFailure.NotYourTask(command.TaskId);
+            case BeginOutcome.Completed:
+                throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{command.TaskId}' is completed; open a new task for more steps", "task_id");
         }
 
         try
         {
-            return new StepStart(await RouteAndReserveAsync(tenant, command, catalog, pinned, started, cancellationToken), null);
+            return new StepStart(await RouteAndReserveAsync(tenant, command, begin.State!, catalog, pinned, started, cancellationToken), null);
         }
         catch
         {
+            // The key was claimed by this attempt (a missing or completed task claims nothing): free it for a retry.
             if (command.IdempotencyKey is { } claimed)
             {
                 await _tasks.ReleaseStepAsync(tenant, command.TaskId, claimed);
@@ -147,18 +154,9 @@ public sealed class StepPipeline
     }
 
     private async Task<PreparedStep> RouteAndReserveAsync(
-        string tenant, StepCommand command, AgentCatalog catalog, AgentDefinition? pinned, long started, CancellationToken cancellationToken)
+        string tenant, StepCommand command, TaskProgress state, AgentCatalog catalog, AgentDefinition? pinned, long started, CancellationToken cancellationToken)
     {
         var signals = command.Signals;
-        var (outcome, state) = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retried, signals.LastStepFailed);
-        if (outcome == BeginOutcome.Missing)
-        {
-            throw StepFailure.NotYourTask(command.TaskId);
-        }
-        if (outcome == BeginOutcome.Completed)
-        {
-            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{command.TaskId}' is completed; open a new task for more steps", "task_id");
-        }
 
         var toolsJson = command.Tools?.GetRawText();
         var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
@@ -167,7 +165,7 @@ public sealed class StepPipeline
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages.Count > 1 ? command.Messages[^1].Content : "";
         var features = new float[FeatureSchemaV1.Width];
         // The features see the context the caller sent; the floor only widens the reservation.
-        FeatureSchemaV1.Extract(state!.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
+        FeatureSchemaV1.Extract(state.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
 
         var (agent, decision) = pinned is not null
             ? (pinned, Decision(pinned, RoutingReason.Pinned))
@@ -238,23 +236,11 @@ public sealed class StepPipeline
 
         var action = step.Decision.Tier == ModelTier.Large ? PreviousAction.Large : PreviousAction.Small;
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
-        try
-        {
-            if (commit is not null)
-            {
-                await _tasks.FinishStepAsync(step.Tenant, step.TaskId, action, budget.RemainingMicros, budget.HasLargeCallsLeft ? budget.LargeCallsLeft : null);
-            }
-            if (step.IdempotencyKey is { } key)
-            {
-                await _tasks.StoreStepAsync(step.Tenant, step.TaskId, key, Convert.ToBase64String(response.ToByteArray()), _options.TaskTtlSeconds);
-            }
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException)
-        {
-            // The step is paid and ledgered; losing its feature history or replay record must not fail it.
-            _logger.LogWarning(e, "Task state for {TaskId} step {Step} was not recorded", step.TaskId, step.StepIndex);
-        }
-        await _episodes.AppendAsync(StepRecord(step, "ok", result.FinishReason, result.Usage, cost, budget.RemainingMicros, elapsed, backendElapsed));
+        // A parked commit (no answer from the ledger) leaves the history's budget as it was.
+        StepHistory? history = commit is null ? null : new StepHistory(action, budget.RemainingMicros, budget.HasLargeCallsLeft ? budget.LargeCallsLeft : null);
+        var answer = step.IdempotencyKey is null ? null : Convert.ToBase64String(response.ToByteArray());
+        await _recorder.RecordAsync(StepRecord(step, "ok", result.FinishReason, result.Usage, cost, budget.RemainingMicros, elapsed, backendElapsed),
+            history, step.IdempotencyKey, answer);
         ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.Ok).Inc();
         ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
         return response;
@@ -289,12 +275,9 @@ public sealed class StepPipeline
         {
             remaining = await ReleaseAsync(step);
         }
-        if (step.IdempotencyKey is { } key)
-        {
-            await TryAsync(() => _tasks.ReleaseStepAsync(step.Tenant, step.TaskId, key));
-        }
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
-        await _episodes.AppendAsync(StepRecord(step, label, null, null, charged, remaining, elapsed, backendElapsed));
+        // No history (the step did not complete); the key is freed so that a retry runs the step again.
+        await _recorder.RecordAsync(StepRecord(step, label, null, null, charged, remaining, elapsed, backendElapsed), null, step.IdempotencyKey, null);
         ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.BackendError).Inc();
         ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
         var settled = backend.MayHaveBeenBilled
@@ -448,9 +431,8 @@ public sealed class StepPipeline
         Reason = reason,
     };
 
-    private async Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, string idempotencyKey, ModelTier tier, CancellationToken cancellationToken)
-    {
-        var request = new ReserveRequest
+    private Task<ReserveResponse> ReserveAsync(string tenant, string taskId, long amount, string idempotencyKey, ModelTier tier, CancellationToken cancellationToken) =>
+        _settlement.ReserveAsync(new ReserveRequest
         {
             Tenant = tenant,
             TaskId = taskId,
@@ -458,53 +440,13 @@ public sealed class StepPipeline
             IdempotencyKey = idempotencyKey,
             LeaseSeconds = _options.LeaseSeconds,
             Tier = tier,
-        };
-        try
-        {
-            return await _clients.Budget.ReserveAsync(request, deadline: BudgetDeadline(), cancellationToken: cancellationToken);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
-        {
-            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
-            throw new StepFailure(StepFailureKind.BudgetExhausted,
-                $"budget exhausted: this step's worst case is {amount} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue("routing-refusal") ?? "limit"}); lower max_tokens or complete the task",
-                remainingMicros: remaining);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
-        {
-            throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{taskId}': its budget ledger is closed or expired ({e.Status.Detail})", "task_id");
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-        {
-            throw new StepFailure(StepFailureKind.Invalid, $"max_tokens makes the step's worst case ({amount} µ$) unacceptable to the budget service: {e.Status.Detail}", "max_tokens");
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            ExecutorMetrics.BudgetUnavailable.Inc();
-            throw new StepFailure(StepFailureKind.BudgetUnavailable,
-                $"the budget service did not grant a reservation ({e.StatusCode}: {e.Status.Detail}); nothing was spent, retry later");
-        }
-    }
+        }, StepReservation, cancellationToken);
 
     private Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros) =>
         _settlement.CommitAsync(new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros });
 
     private async Task<long> ReleaseAsync(PreparedStep step) =>
         (await _settlement.ReleaseAsync(step.Tenant, step.TaskId, step.ReservationId))?.Budget.RemainingMicros ?? -1;
-
-    private DateTime BudgetDeadline() => DateTime.UtcNow.AddMilliseconds(_options.BudgetTimeoutMilliseconds);
-
-    private async Task TryAsync(Func<Task> action)
-    {
-        try
-        {
-            await action();
-        }
-        catch (StackExchange.Redis.RedisException e)
-        {
-            _logger.LogWarning(e, "Executor state write failed");
-        }
-    }
 
     private static EpisodeRecord StepRecord(
         PreparedStep step, string result, string? finishReason, ChatUsage? usage, long cost, long remaining, TimeSpan elapsed, TimeSpan backendElapsed) => new()

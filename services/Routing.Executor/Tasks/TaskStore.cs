@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using Routing.Executor.Options;
-using Routing.Features;
 using Routing.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
@@ -20,7 +19,15 @@ public enum BeginOutcome
     Missing,
     Completed,
     Begun,
+
+    /// <summary>The idempotency key was claimed before: replay its stored answer, or wait while its attempt runs.</summary>
+    Claimed,
 }
+
+/// <summary>What beginning a step found.</summary>
+/// <param name="State">The task after the step was numbered (<see cref="BeginOutcome.Begun"/>), or as it is (<see cref="BeginOutcome.Completed"/>).</param>
+/// <param name="StoredAnswer">With <see cref="BeginOutcome.Claimed"/>: the first attempt's answer, or <see cref="string.Empty"/> while it still runs.</param>
+public readonly record struct StepBegin(BeginOutcome Outcome, TaskProgress? State, string? StoredAnswer);
 
 public enum CompleteOutcome
 {
@@ -39,10 +46,9 @@ public sealed class TaskStore
 {
     private static readonly RedisScript Open = Load("open");
     private static readonly RedisScript Begin = Load("begin_step");
-    private static readonly RedisScript Finish = Load("finish_step");
     private static readonly RedisScript Complete = Load("complete");
 
-    /// <summary>Value of a replay record while its step runs.</summary>
+    /// <summary>Value of a claimed idempotency key while its step runs (begin_step.lua writes it).</summary>
     private const string InProgress = "in-progress";
 
     private readonly IConnectionMultiplexer _redis;
@@ -85,20 +91,30 @@ public sealed class TaskStore
         return TaskProgress.Parse(RedisResult.Create(flat));
     }
 
-    public async Task<(BeginOutcome Outcome, TaskProgress? State)> BeginStepAsync(string tenant, string taskId, bool errorObserved, bool retried, bool lastStepFailed)
+    /// <summary>
+    /// Begins a step in one round trip. With an idempotency key, first claims it: a key claimed before answers
+    /// <see cref="BeginOutcome.Claimed"/> and changes nothing; a missing or completed task claims nothing. The
+    /// claim expires with the reservation's lease, so a crashed attempt does not block retries forever.
+    /// </summary>
+    public async Task<StepBegin> BeginStepAsync(
+        string tenant, string taskId, bool errorObserved, bool retried, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds)
     {
-        var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), [TaskKey(tenant, taskId)],
-            [errorObserved ? 1 : 0, retried ? 1 : 0, lastStepFailed ? 1 : 0]))!;
-        return (string)reply[0]! switch
+        RedisKey[] keys = idempotencyKey is null ? [TaskKey(tenant, taskId)] : [TaskKey(tenant, taskId), StepKey(tenant, taskId, idempotencyKey)];
+        var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), keys,
+            [errorObserved ? 1 : 0, retried ? 1 : 0, lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
+        switch ((string)reply[0]!)
         {
-            "missing" => (BeginOutcome.Missing, null),
-            "completed" => (BeginOutcome.Completed, TaskProgress.Parse(reply[1])),
-            _ => (BeginOutcome.Begun, TaskProgress.Parse(reply[1])),
-        };
+            case "missing":
+                return new StepBegin(BeginOutcome.Missing, null, null);
+            case "completed":
+                return new StepBegin(BeginOutcome.Completed, TaskProgress.Parse(reply[1]), null);
+            case "claimed":
+                var stored = (string?)reply[1];
+                return new StepBegin(BeginOutcome.Claimed, null, stored is null or InProgress ? "" : stored);
+            default:
+                return new StepBegin(BeginOutcome.Begun, TaskProgress.Parse(reply[1]), null);
+        }
     }
-
-    public Task FinishStepAsync(string tenant, string taskId, PreviousAction action, long remainingMicros, int? largeCallsLeft) =>
-        Finish.EvaluateAsync(_redis.GetDatabase(), [TaskKey(tenant, taskId)], [(int)action, remainingMicros, largeCallsLeft ?? -1]);
 
     public async Task<(CompleteOutcome Outcome, TaskProgress? State)> CompleteAsync(string tenant, string taskId, bool success, double? score)
     {
@@ -113,34 +129,13 @@ public sealed class TaskStore
         };
     }
 
-    /// <summary>
-    /// Claims a step's idempotency key. Returns null when claimed (run the step), otherwise the stored answer of
-    /// the first attempt, or <see cref="string.Empty"/> when that attempt is still running. The claim expires
-    /// with the reservation's lease, so a crashed attempt does not block retries forever.
-    /// </summary>
-    public async Task<string?> ClaimStepAsync(string tenant, string taskId, string idempotencyKey, int leaseSeconds)
-    {
-        var db = _redis.GetDatabase();
-        var key = StepKey(tenant, taskId, idempotencyKey);
-        if (await db.StringSetAsync(key, InProgress, TimeSpan.FromSeconds(leaseSeconds), When.NotExists))
-        {
-            return null;
-        }
-        var stored = (string?)await db.StringGetAsync(key);
-        return stored is null or InProgress ? "" : stored;
-    }
-
-    /// <summary>Stores the answer a retry with the same key replays; kept as long as the task.</summary>
-    public Task StoreStepAsync(string tenant, string taskId, string idempotencyKey, string answer, int ttlSeconds) =>
-        _redis.GetDatabase().StringSetAsync(StepKey(tenant, taskId, idempotencyKey), answer, TimeSpan.FromSeconds(ttlSeconds));
-
     /// <summary>Frees the key after a failed attempt, so that a retry runs the step again.</summary>
     public Task ReleaseStepAsync(string tenant, string taskId, string idempotencyKey) =>
         _redis.GetDatabase().KeyDeleteAsync(StepKey(tenant, taskId, idempotencyKey));
 
     internal RedisKey TaskKey(string tenant, string taskId) => $"{_prefix}task:{{{tenant}}}:{taskId}";
 
-    private RedisKey StepKey(string tenant, string taskId, string idempotencyKey) => $"{_prefix}step:{{{tenant}}}:{taskId}:{idempotencyKey}";
+    internal RedisKey StepKey(string tenant, string taskId, string idempotencyKey) => $"{_prefix}step:{{{tenant}}}:{taskId}:{idempotencyKey}";
 
     internal static RedisScript Load(string name)
     {

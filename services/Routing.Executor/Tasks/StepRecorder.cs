@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Routing.Executor.Episodes;
+using Routing.Executor.Metrics;
+using Routing.Executor.Options;
+using Routing.Features;
+using Routing.ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Routing.Executor.Tasks;
+
+/// <summary>The history a finished step leaves for the next step's features: its action and the ledger's answer.</summary>
+public readonly record struct StepHistory(PreviousAction Action, long RemainingMicros, int? LargeCallsLeft);
+
+/// <summary>
+/// Writes everything a settled step leaves behind in one Redis round trip (record_step.lua): the task history,
+/// the idempotency key's fate (the answer a retry replays, or the key freed after a failure) and the episode-log
+/// line. It runs after the money is settled, so a Redis failure here is logged and counted, never failing a step
+/// that was paid and ledgered; it loses all three together (the ledger is unaffected).
+/// </summary>
+public sealed class StepRecorder
+{
+    private static readonly RedisScript Record = TaskStore.Load("record_step");
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly TaskStore _tasks;
+    private readonly ExecutorOptions _options;
+    private readonly ILogger<StepRecorder> _logger;
+
+    public StepRecorder(IConnectionMultiplexer redis, TaskStore tasks, IOptions<ExecutorOptions> options, ILogger<StepRecorder> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _redis = redis;
+        _tasks = tasks;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <param name="record">The episode-log line; its tenant and task name the keys.</param>
+    /// <param name="history">Null when the ledger did not answer the commit (it was parked): the history then keeps the last known budget.</param>
+    /// <param name="idempotencyKey">The step's key, if it has one.</param>
+    /// <param name="answer">With a key: the answer to replay; null frees the key so that a retry runs the step again.</param>
+    public async Task RecordAsync(EpisodeRecord record, StepHistory? history, string? idempotencyKey, string? answer)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var db = _redis.GetDatabase();
+        var episodes = EpisodeLog.EpisodesKey(_options.KeyPrefix, record.Tenant);
+        RedisKey[] keys = idempotencyKey is null
+            ? [_tasks.TaskKey(record.Tenant, record.TaskId), episodes]
+            : [_tasks.TaskKey(record.Tenant, record.TaskId), episodes, _tasks.StepKey(record.Tenant, record.TaskId, idempotencyKey)];
+        RedisValue[] args =
+        [
+            history is null ? 0 : 1,
+            (int)(history?.Action ?? PreviousAction.None),
+            history?.RemainingMicros ?? -1,
+            history?.LargeCallsLeft ?? -1,
+            JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord),
+            _options.EpisodeLogMaxEntries,
+            idempotencyKey is null ? "none" : answer is null ? "release" : "store",
+            answer ?? "",
+            _options.TaskTtlSeconds * 1000L,
+        ];
+        try
+        {
+            var length = (long)await Record.EvaluateAsync(db, keys, args);
+            EpisodeLog.NoteTenant(db, _options.KeyPrefix, record.Tenant, length);
+        }
+        catch (RedisException e)
+        {
+            ExecutorMetrics.EpisodeLogErrors.Inc();
+            _logger.LogWarning(e, "Step {Step} of task {TaskId} was not recorded (task history, idempotency key, episode log)", record.Step, record.TaskId);
+        }
+    }
+}
