@@ -28,6 +28,55 @@ public sealed class SimulatorStepFeaturesTests
         Assert.True(probe.Steps > episodes, "episodes ran several steps");
     }
 
+    [Fact]
+    public void AnUnconstrainedEpisodeShowsANeverBindingLimitAsTheExecutorsTasksHaveOne()
+    {
+        // A served task always has a limit; "no limit" (remaining 0) in training was an input the policy never gets.
+        var model = SimulatorModel.Default;
+        var generator = new TaskGenerator(model, 4242);
+        var limits = new HashSet<long>();
+        for (var i = 0; i < 200; i++)
+        {
+            var task = generator.Create(Domain.Search, i % 5, i);
+            var limit = SimulatorStepFeatures.NominalLimitMicros(task.Id);
+            Assert.Equal(limit, SimulatorStepFeatures.NominalLimitMicros(task.Id));
+            Assert.InRange(limit, SimulatorStepFeatures.NominalLimitMinMicros, SimulatorStepFeatures.NominalLimitMaxMicros);
+            limits.Add(limit);
+        }
+
+        Assert.True(limits.Count > 190, "limits spread over tasks");
+        Assert.Contains(limits, l => l < 50_000_000);
+        Assert.Contains(limits, l => l > 200_000_000);
+
+        var features = new SimulatorStepFeatures();
+        var first = generator.Create(Domain.Coding, 2, 7);
+        features.BeginEpisode(first, new EpisodeConstraints(null, null));
+        var v = new float[FeatureSchemaV1.Width];
+        var runner = new EpisodeRunner(model, model.StepPair);
+        runner.Run(first, new FirstStepRouter(features, v));
+        var expected = new float[FeatureSchemaV1.Width];
+        FeatureSchemaV1.Extract(
+            new StepState { LimitMicros = SimulatorStepFeatures.NominalLimitMicros(first.Id), RemainingMicros = SimulatorStepFeatures.NominalLimitMicros(first.Id), Horizon = first.Horizon, ContextTokens = first.PromptTokens },
+            first.Describe(), "", expected);
+        Assert.Equal(expected[FeatureSchemaV1.RemainingLog], v[FeatureSchemaV1.RemainingLog], 6);
+        Assert.Equal(1f, v[FeatureSchemaV1.BudgetRemainingFraction]);
+        Assert.True(v[FeatureSchemaV1.RemainingLog] > 0.7f, "a never-binding limit reads as plenty left");
+    }
+
+    /// <summary>Extracts the first step's vector, then stops the episode.</summary>
+    private sealed class FirstStepRouter(SimulatorStepFeatures features, float[] destination) : IStepRouter
+    {
+        public void BeginEpisode(in SimTask task, AgentPool pool)
+        {
+        }
+
+        public int ChooseAgent(in StepContext context)
+        {
+            features.Extract(context, destination);
+            return StepDecision.Stop;
+        }
+    }
+
     /// <summary>Alternates small and large and checks each vector against the context it came from.</summary>
     private sealed class ProbeRouter(EpisodeConstraints constraints) : IStepRouter
     {

@@ -1,5 +1,6 @@
 using Routing.Features;
 using Routing.Simulation.Episodes;
+using Routing.Simulation.Sampling;
 using Routing.Simulation.Tasks;
 
 namespace Routing.Training.Features;
@@ -24,6 +25,21 @@ public sealed class SimulatorStepFeatures
     private PreviousAction _beforeLast;
     private int _smallFailures;
 
+    /// <summary>
+    /// The limit an episode without a budget shows the policy: in production every task has a limit (the executor
+    /// refuses to open one without), usually far above what the task can spend. Training used to show such
+    /// episodes "no limit" (remaining 0), which a served policy never sees, and v3 picked the small model at every
+    /// step of a task opened with $1,000 — an input outside everything it was trained on. So an unconstrained
+    /// episode shows a never-binding limit drawn per task, log-uniform between these bounds (deterministic in the
+    /// task id, so runs stay reproducible).
+    /// </summary>
+    public const long NominalLimitMinMicros = 5_000_000;
+
+    /// <inheritdoc cref="NominalLimitMinMicros"/>
+    public const long NominalLimitMaxMicros = 1_000_000_000;
+
+    private long _nominalLimitMicros;
+
     public EpisodeConstraints Constraints { get; private set; }
 
     public void BeginEpisode(in SimTask task, EpisodeConstraints constraints)
@@ -31,6 +47,7 @@ public sealed class SimulatorStepFeatures
         _taskText = task.Describe();
         _domain = task.Domain;
         Constraints = constraints;
+        _nominalLimitMicros = NominalLimitMicros(task.Id);
         _seenSteps = 0;
         _last = PreviousAction.None;
         _beforeLast = PreviousAction.None;
@@ -74,13 +91,13 @@ public sealed class SimulatorStepFeatures
             recentRetries += _windowRetries[i];
         }
 
-        var budget = Constraints.BudgetMicros;
+        var budget = Constraints.BudgetMicros ?? _nominalLimitMicros;
         var cap = Constraints.LargeCallCap;
         var state = new StepState
         {
-            LimitMicros = budget ?? 0,
+            LimitMicros = budget,
             SpentMicros = context.SpentMicros,
-            RemainingMicros = budget is { } b ? Math.Max(0, b - context.SpentMicros) : 0,
+            RemainingMicros = Math.Max(0, budget - context.SpentMicros),
             StepIndex = context.Step,
             Horizon = context.Horizon,
             ContextTokens = (int)Math.Min(int.MaxValue, context.ContextTokens),
@@ -97,5 +114,12 @@ public sealed class SimulatorStepFeatures
             Auction = null,
         };
         FeatureSchemaV1.Extract(state, _taskText, observationText, destination);
+    }
+
+    /// <summary>The never-binding limit an unconstrained episode of task <paramref name="taskId"/> shows (see <see cref="NominalLimitMinMicros"/>).</summary>
+    public static long NominalLimitMicros(long taskId)
+    {
+        var u = new Xoshiro256(Xoshiro256.Mix(unchecked((ulong)taskId), 0x4C494D4954UL)).NextDouble();
+        return (long)Math.Round(Math.Exp(Math.Log(NominalLimitMinMicros) + (u * Math.Log((double)NominalLimitMaxMicros / NominalLimitMinMicros))));
     }
 }

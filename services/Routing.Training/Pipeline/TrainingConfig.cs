@@ -172,7 +172,7 @@ public sealed record BopoConfig
     public double HardBonus { get; set; } = 0.5;
 
     /// <summary>λ: weight of the normalised cost C_norm in the reward.</summary>
-    public double CostWeight { get; set; } = 0.02;
+    public double CostWeight { get; set; } = 0.01;
 
     /// <summary>
     /// λ for groups rolled out under a hard limit: DESIGN.md's hard objective (maximise success subject to the
