@@ -32,10 +32,16 @@ public sealed class SimulatorModel
             _domains[(int)TaskSpace.Parse(d.Name)] = new DomainProfile(d);
         }
 
+        var reference = new double[TaskSpace.DomainCount];
+        foreach (var d in parameters.Domains)
+        {
+            reference[(int)TaskSpace.Parse(d.Name)] = d.ReferenceCapability;
+        }
+
         _agents = new AgentProfile[parameters.Agents.Count];
         for (var i = 0; i < _agents.Length; i++)
         {
-            _agents[i] = new AgentProfile(parameters.Agents[i]);
+            _agents[i] = new AgentProfile(parameters.Agents[i], reference);
         }
 
         // Built on first use: probe models used by the fit hold a single agent and no pools.
@@ -111,6 +117,13 @@ public sealed class SimulatorModel
 
     internal DomainProfile Domain(Domain domain) => _domains[(int)domain];
 
+    /// <summary>
+    /// The agent's hidden margin on the task before per-step effects: skill + task–agent affinity − difficulty.
+    /// What decides its steps (with the step's gap scaling and derailment) and what SALE's signals follow.
+    /// </summary>
+    internal double Margin(in SimTask task, AgentProfile agent) =>
+        agent.Skill(task.Domain, task.Bin) + TaskAffinity.Of(task, agent, Domain(task.Domain).AffinitySpread) - task.HiddenDifficulty;
+
     private static bool IsProbability(double value) => value is >= 0 and <= 1;
 
     private static void Validate(SimulatorParameters p)
@@ -122,9 +135,11 @@ public sealed class SimulatorModel
 
         var dyn = p.Dynamics;
         if (dyn.MaxDerailDepth < 1 || dyn.DifficultySpread < 0 || dyn.DerailPenalty < 0 || dyn.FailedStepOutputFactor <= 0
-            || !IsProbability(dyn.SilentFailureShare) || !IsProbability(dyn.SpuriousWarningRate) || !IsProbability(dyn.RetryRateOnSuccess) || !IsProbability(dyn.RetryRateOnError))
+            || !IsProbability(dyn.SilentFailureShare) || !IsProbability(dyn.SpuriousWarningRate) || !IsProbability(dyn.RetryRateOnSuccess) || !IsProbability(dyn.RetryRateOnError)
+            || !IsProbability(dyn.FirstStepPivotalShare) || !IsProbability(dyn.PivotalCueHitRate) || !IsProbability(dyn.PivotalCueFalseAlarmRate)
+            || dyn.PivotalGapScale < 0 || dyn.RoutineGapScale < 0)
         {
-            throw new ArgumentException("Simulator dynamics: need max_derail_depth ≥ 1, non-negative spread, penalty and sigmas, rates in [0, 1] and failed_step_output_factor > 0.", nameof(p));
+            throw new ArgumentException("Simulator dynamics: need max_derail_depth ≥ 1, non-negative spread, penalty, gap scales and sigmas, rates in [0, 1] and failed_step_output_factor > 0.", nameof(p));
         }
 
         foreach (var d in p.Domains)
@@ -137,6 +152,11 @@ public sealed class SimulatorModel
             if (d.Horizon < 1 || d.PromptTokens < 1)
             {
                 throw new ArgumentException($"Domain '{d.Name}': horizon and prompt_tokens must be > 0.", nameof(p));
+            }
+
+            if (!IsProbability(d.PivotalStepShare) || d.AffinitySpread < 0)
+            {
+                throw new ArgumentException($"Domain '{d.Name}': pivotal_step_share must be in [0, 1] and affinity_spread ≥ 0.", nameof(p));
             }
 
             for (var b = 0; b < TaskSpace.BinCount; b++)
@@ -170,7 +190,13 @@ internal sealed class DomainProfile
         RequiredStepsMin = [.. p.RequiredStepsMin];
         RequiredStepsMax = [.. p.RequiredStepsMax];
         BinDifficulty = [.. p.BinDifficulty];
+        PivotalStepShare = p.PivotalStepShare;
+        AffinitySpread = p.AffinitySpread;
     }
+
+    public double PivotalStepShare { get; }
+
+    public double AffinitySpread { get; }
 
     public int Horizon { get; }
 

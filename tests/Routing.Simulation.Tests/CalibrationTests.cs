@@ -24,6 +24,21 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public void PoolOracleIsWithinTwoPointsOfThePublishedOracle()
+    {
+        var parameters = SimulatorModel.Default.Parameters;
+
+        var oracle = SimulatorCalibration.EvaluateOracle(parameters, CheckSeed, EpisodesPerCell);
+
+        Assert.Equal(["search", "coding"], oracle.Select(o => o.Domain));
+        Assert.Equal(77.9, oracle[0].Target);
+        Assert.Equal(68.4, oracle[1].Target);
+        Assert.All(oracle, o => Assert.True(Math.Abs(o.Error) <= 2.0, $"{o.Domain}: oracle {o.Simulated} vs published {o.Target}"));
+        // The published gap over always-32B is 14.1 (search) and 10.0 (coding) points; a shared difficulty alone gave ~1.5.
+        Assert.All(oracle, o => Assert.True(o.Simulated - o.Largest > 7.0, $"{o.Domain}: oracle {o.Simulated} vs largest {o.Largest}"));
+    }
+
+    [Fact]
     public void ParametersFileRecordsTheTargetsItWasFittedTo()
     {
         var parameters = SimulatorModel.Default.Parameters;
@@ -35,6 +50,9 @@ public sealed class CalibrationTests
         Assert.Equal("published", parameters.Targets["coding"]["qwen3-32b"].Provenance[1]);
         Assert.Equal(40, parameters.FitReport.Count);
         Assert.All(parameters.FitReport, c => Assert.InRange(Math.Abs(c.Error), 0, 3));
+        Assert.Equal(2, parameters.OracleReport.Count);
+        Assert.All(parameters.OracleReport, o => Assert.InRange(Math.Abs(o.Error), 0, 2));
+        Assert.All(parameters.Domains, d => Assert.True(d.AffinitySpread > 0, $"{d.Name}: no affinity"));
     }
 
     [Fact]
@@ -54,6 +72,7 @@ public sealed class CalibrationTests
         Assert.Equal(50, targets.PassAt1["search"]["qwen3-4b"].Values[2]);
         Assert.Equal((50_000L, 50_000L), targets.PricesMicrosPerMTok["qwen3-4b"]);
         Assert.Equal((2_000_000L, 8_000_000L), targets.PricesMicrosPerMTok["gpt-4.1"]);
+        Assert.Empty(targets.OraclePassAt1);
         Assert.Equal(64, targets.Sha256.Length);
     }
 

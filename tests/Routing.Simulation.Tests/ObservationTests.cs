@@ -13,12 +13,19 @@ public sealed class ObservationTests
     [InlineData(typeof(StepContext))]
     [InlineData(typeof(SimTask))]
     [InlineData(typeof(EpisodeResult))]
+    [InlineData(typeof(Agents.AgentProfile))]
     public void NothingARouterSeesExposesTheHiddenDifficultyOrWorkload(Type type)
     {
-        var names = type.GetProperties().Select(p => p.Name).ToArray();
+        var names = type.GetProperties().Select(p => p.Name)
+            .Concat(type.GetMethods().Where(m => !m.IsSpecialName).Select(m => m.Name))
+            .ToArray();
 
-        Assert.DoesNotContain(names, n => n.Contains("Difficulty", StringComparison.OrdinalIgnoreCase));
-        Assert.DoesNotContain(names, n => n.Contains("Required", StringComparison.OrdinalIgnoreCase));
+        // Hidden per task: difficulty, work; per task and agent: affinity, margin; per step: pivotal flag and
+        // capability gap/skill. Routers see only the noisy cue (StepObservation.NeedsJudgement).
+        foreach (var hidden in new[] { "Difficulty", "Required", "Affinity", "Pivotal", "Margin", "Skill", "Gap" })
+        {
+            Assert.DoesNotContain(names, n => n.Contains(hidden, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     [Fact]

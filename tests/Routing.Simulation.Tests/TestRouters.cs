@@ -36,3 +36,27 @@ internal sealed class BrokenRouter : IStepRouter
 
     public int ChooseAgent(in StepContext context) => 99;
 }
+
+/// <summary>Largest on the first step and whenever the last observation flagged something that needs judgement.</summary>
+internal sealed class CueRouter : IStepRouter
+{
+    public void BeginEpisode(in SimTask task, AgentPool pool)
+    {
+    }
+
+    public int ChooseAgent(in StepContext context) =>
+        context.Step == 0 || context.Last.NeedsJudgement ? context.Pool.Largest : context.Pool.Smallest;
+}
+
+/// <summary>Largest on the first step and on a seeded share of the others, blind to observations.</summary>
+internal sealed class BlindShareRouter(double share, int seed) : IStepRouter
+{
+    private readonly Random _random = new(seed);
+
+    public void BeginEpisode(in SimTask task, AgentPool pool)
+    {
+    }
+
+    public int ChooseAgent(in StepContext context) =>
+        context.Step == 0 || _random.NextDouble() < share ? context.Pool.Largest : context.Pool.Smallest;
+}

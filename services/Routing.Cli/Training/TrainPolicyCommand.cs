@@ -26,7 +26,7 @@ public static class TrainPolicyCommand
         var ablations = new Option<bool>("--ablations") { Description = "Also train BoPO without the reference-guided advantage, without the hard bonus, and vanilla RL." };
         var outDir = new Option<string?>("--out") { Description = "Write every trained policy (sft-only, bopo, ablations) as DIR/<name>/ model directories (for `routing bench routing --policies DIR`)." };
         var publish = new Option<string?>("--publish") { Description = "Publish the BoPO policy into this policy-service model directory as --version." };
-        var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v2" };
+        var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v3" };
         var episodes = new Option<string?>("--episodes")
         {
             Description = "Read the boundary rollouts and SFT data from an exported episode log (`routing export episodes`) instead of the simulator; trains SFT only (BoPO needs an environment).",
@@ -74,7 +74,7 @@ public static class TrainPolicyCommand
                 problems.Add("--ablations trains BoPO variants, which need fresh rollouts in an environment; --episodes trains SFT only");
             }
 
-            var versionName = parse.GetValue(version) ?? "v2";
+            var versionName = parse.GetValue(version) ?? "v3";
             if (versionName == "auto")
             {
                 // A CronJob publishes into the same volume every run and versions are immutable: a timestamp keeps them apart.

@@ -7,8 +7,11 @@ namespace Routing.Simulation.Agents;
 public sealed class AgentProfile
 {
     private readonly double[] _skill;
+    private readonly double[] _gap;
 
-    internal AgentProfile(AgentParameters p)
+    /// <param name="p">The agent's parameters.</param>
+    /// <param name="referenceCapability">Per domain index, the capability step-gap scaling is measured from.</param>
+    internal AgentProfile(AgentParameters p, double[] referenceCapability)
     {
         Name = p.Name;
         PriceInMicrosPerMTok = p.PriceInMicrosPerMTok;
@@ -16,11 +19,14 @@ public sealed class AgentProfile
         MeanOutputTokens = p.MeanOutputTokens;
         MaxOutputTokens = p.MaxOutputTokens;
         ConfidenceBias = p.ConfidenceBias;
+        AffinityKey = TaskAffinity.Key(p.Name);
         _skill = new double[TaskSpace.DomainCount * TaskSpace.BinCount];
+        _gap = new double[TaskSpace.DomainCount];
         for (var d = 0; d < TaskSpace.DomainCount; d++)
         {
             var domainName = TaskSpace.Name((Domain)d);
             var capability = p.Capability.TryGetValue(domainName, out var c) ? c : 0.0;
+            _gap[d] = capability - referenceCapability[d];
             p.BinAdjustment.TryGetValue(domainName, out var adjust);
             for (var b = 0; b < TaskSpace.BinCount; b++)
             {
@@ -53,4 +59,10 @@ public sealed class AgentProfile
 
     /// <summary>Capability on a (domain, bin) in logits: structural capability plus fitted bin adjustment.</summary>
     internal double Skill(Domain domain, int bin) => _skill[((int)domain * TaskSpace.BinCount) + bin];
+
+    /// <summary>Structural capability minus the domain's reference: the part pivotal steps amplify and routine steps shrink.</summary>
+    internal double Gap(Domain domain) => _gap[(int)domain];
+
+    /// <summary>Stable key of the agent's task affinities (a hash of its name, so independent of pool and order).</summary>
+    internal ulong AffinityKey { get; }
 }

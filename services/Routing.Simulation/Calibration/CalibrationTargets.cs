@@ -12,13 +12,14 @@ namespace Routing.Simulation.Calibration;
 /// </summary>
 public sealed class CalibrationTargets
 {
-    private CalibrationTargets(string sourceName, string sha256, IReadOnlyDictionary<string, IReadOnlyDictionary<string, TargetRow>> passAt1, IReadOnlyDictionary<string, IReadOnlyList<int>> tasksPerBin, IReadOnlyDictionary<string, (long In, long Out)> pricesMicrosPerMTok)
+    private CalibrationTargets(string sourceName, string sha256, IReadOnlyDictionary<string, IReadOnlyDictionary<string, TargetRow>> passAt1, IReadOnlyDictionary<string, IReadOnlyList<int>> tasksPerBin, IReadOnlyDictionary<string, (long In, long Out)> pricesMicrosPerMTok, IReadOnlyDictionary<string, double> oraclePassAt1)
     {
         SourceName = sourceName;
         Sha256 = sha256;
         PassAt1 = passAt1;
         TasksPerBin = tasksPerBin;
         PricesMicrosPerMTok = pricesMicrosPerMTok;
+        OraclePassAt1 = oraclePassAt1;
     }
 
     /// <summary>How the file was named when read (recorded in the parameters file).</summary>
@@ -34,6 +35,9 @@ public sealed class CalibrationTargets
 
     /// <summary>Agent → (input, output) price in micro-dollars per million tokens, for the SALE pool and the step pair.</summary>
     public IReadOnlyDictionary<string, (long In, long Out)> PricesMicrosPerMTok { get; }
+
+    /// <summary>Domain → published oracle pass@1 (percent): the best pool agent per task. Empty when the file has none.</summary>
+    public IReadOnlyDictionary<string, double> OraclePassAt1 { get; }
 
     public static CalibrationTargets Load(string path, string? sourceName = null) =>
         Parse(File.ReadAllBytes(path), sourceName ?? path);
@@ -86,7 +90,19 @@ public sealed class CalibrationTargets
             }
         }
 
-        return new CalibrationTargets(sourceName, sha, passAt1, tasksPerBin, prices);
+        var oracle = new Dictionary<string, double>();
+        if (root.TryGetProperty("published_overall", out var overall))
+        {
+            foreach (var domain in overall.EnumerateObject())
+            {
+                if (domain.Value.ValueKind == JsonValueKind.Object && domain.Value.TryGetProperty("oracle", out var value))
+                {
+                    oracle[domain.Name] = value.GetDouble();
+                }
+            }
+        }
+
+        return new CalibrationTargets(sourceName, sha, passAt1, tasksPerBin, prices, oracle);
     }
 
     private static long ToMicros(double usdPerMTok) => (long)Math.Round(usdPerMTok * 1_000_000);

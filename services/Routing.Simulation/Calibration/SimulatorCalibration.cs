@@ -5,7 +5,7 @@ using Routing.Simulation.Tasks;
 namespace Routing.Simulation.Calibration;
 
 /// <summary>The fitted parameters and the error of every (domain, bin, agent) cell.</summary>
-public sealed record CalibrationFitResult(SimulatorParameters Parameters, IReadOnlyList<CellFit> Cells)
+public sealed record CalibrationFitResult(SimulatorParameters Parameters, IReadOnlyList<CellFit> Cells, IReadOnlyList<OracleFit> Oracle)
 {
     /// <summary>Largest absolute error over all cells, in pass@1 points.</summary>
     public double MaxAbsError => Cells.Count == 0 ? 0 : Cells.Max(c => Math.Abs(c.Error));
@@ -15,13 +15,18 @@ public sealed record CalibrationFitResult(SimulatorParameters Parameters, IReadO
 /// Fits the simulator to per-bin pass@1 targets and measures how well parameters match them.
 /// </summary>
 /// <remarks>
-/// Only the margin x = skill − difficulty decides outcomes, so the fit works in two steps:
+/// For always-one-agent runs, outcomes depend only on the agent's margin x = skill − difficulty (plus the hidden
+/// task–agent affinity, whose spread is a domain parameter, and the agent's capability gap, which pivotal and routine
+/// steps scale), so the fit works in steps:
 /// (1) per cell, bisect the margin x* at which an always-that-agent run hits the target pass@1 (the pass
 /// rate rises with x; common random numbers make the estimate smooth enough for bisection);
-/// (2) split x* additively into an agent capability and a bin difficulty (least squares: capability = the
+/// (2) where the targets publish a pool oracle, bisect the affinity spread at which the oracle (best agent per task,
+/// one attempt, weighted by tasks per bin) hits it, re-doing (1) at every trial spread;
+/// (3) split x* additively into an agent capability and a bin difficulty (least squares: capability = the
 /// agent's mean margin, difficulty = grand mean − the bin's mean margin) and keep the remainder as a
-/// per-cell adjustment. The structural part is what makes "capability" and "difficulty" meaningful for
-/// mixed-agent episodes; the adjustment is reported so its size is visible.
+/// per-cell adjustment; then re-do (1) once with the new capability gaps and split again. The structural part is
+/// what makes "capability" and "difficulty" meaningful for mixed-agent episodes; the adjustment is reported so its
+/// size is visible.
 /// </remarks>
 public static class SimulatorCalibration
 {
@@ -35,6 +40,11 @@ public static class SimulatorCalibration
     private const double LowMargin = -8;
     private const double HighMargin = 14;
     private const int BisectionSteps = 20;
+
+    // The oracle is fitted by bisecting the affinity spread on [0, 3] logits (3 is twice the difficulty spread:
+    // far beyond what the published oracles need) to 1/256 of that range.
+    private const double MaxAffinitySpread = 3;
+    private const int AffinityBisectionSteps = 8;
 
     /// <summary>
     /// Fits capabilities, bin difficulties and adjustments to <paramref name="targets"/>, keeping the hand-set
@@ -53,9 +63,25 @@ public static class SimulatorCalibration
         var adjustment = new Dictionary<string, Dictionary<string, double[]>>();
         foreach (var (domainName, agents) in targets.PassAt1)
         {
+            var domain = TaskSpace.Parse(domainName);
             var agentNames = agents.Keys.Order(StringComparer.Ordinal).ToArray();
-            var margins = FitMargins(template, TaskSpace.Parse(domainName), agentNames, agents, seed, episodesPerCell, progress);
+            var domainIndex = domains.FindIndex(d => d.Name == domainName);
+            var domainTemplate = domains[domainIndex];
+            var weights = targets.TasksPerBin.TryGetValue(domainName, out var counts) ? counts : domainTemplate.TasksPerBin;
+            var gaps = TemplateGaps(template, domainName, agentNames);
+            double? oracleTarget = targets.OraclePassAt1.TryGetValue(domainName, out var o) ? o : null;
+            var spread = domainTemplate.AffinitySpread;
+            var margins = oracleTarget is { } target
+                ? FitAffinitySpread(template, domain, agentNames, agents, gaps, weights, target, seed, episodesPerCell, progress, out spread)
+                : FitMargins(template, domain, agentNames, agents, gaps, spread, seed, episodesPerCell, progress);
             var (agentCapability, binDifficulty) = SplitAdditively(margins);
+
+            // The margins were fitted with the template's capability gaps; the fitted capabilities move the gaps
+            // (and with them how much pivotal and routine steps spread each agent), so re-fit the margins once with
+            // the new gaps at the fitted spread. One round is enough: the second changes gaps by a few hundredths.
+            var mean = agentCapability.Average();
+            margins = FitMargins(template, domain, agentNames, agents, [.. agentCapability.Select(c => c - mean)], spread, seed, episodesPerCell, progress);
+            (agentCapability, binDifficulty) = SplitAdditively(margins);
             for (var m = 0; m < agentNames.Length; m++)
             {
                 var adjust = new double[TaskSpace.BinCount];
@@ -68,12 +94,13 @@ public static class SimulatorCalibration
                 Add(adjustment, agentNames[m], domainName, adjust);
             }
 
-            var domainIndex = domains.FindIndex(d => d.Name == domainName);
-            var domainTemplate = domains[domainIndex];
             domains[domainIndex] = domainTemplate with
             {
                 BinDifficulty = binDifficulty.Select(v => Math.Round(v, 4)).ToArray(),
-                TasksPerBin = targets.TasksPerBin.TryGetValue(domainName, out var counts) ? counts : domainTemplate.TasksPerBin,
+                TasksPerBin = weights,
+                AffinitySpread = Math.Round(spread, 4),
+                ReferenceCapability = Math.Round(agentCapability.Average(), 4),
+                OracleTarget = oracleTarget,
             };
         }
 
@@ -84,11 +111,13 @@ public static class SimulatorCalibration
             Agents = template.Agents.Select(a => FittedAgent(a, targets, capability, adjustment)).ToArray(),
             Targets = targets.PassAt1,
             FitReport = [],
+            OracleReport = [],
         };
 
         progress?.Report("measuring the fit on a fresh seed");
         var cells = Evaluate(fitted, seed + 1, episodesPerCell);
-        return new CalibrationFitResult(fitted with { FitReport = cells }, cells);
+        var oracle = EvaluateOracle(fitted, seed + 1, episodesPerCell);
+        return new CalibrationFitResult(fitted with { FitReport = cells, OracleReport = oracle }, cells, oracle);
     }
 
     /// <summary>
@@ -136,6 +165,35 @@ public static class SimulatorCalibration
         return cells;
     }
 
+    /// <summary>
+    /// Measures, per domain with targets, the pool oracle (a task counts when at least one target agent's fixed run
+    /// solves it on attempt 0) and always-largest pass@1 on the same tasks, weighted by tasks per bin, in percent.
+    /// </summary>
+    public static IReadOnlyList<OracleFit> EvaluateOracle(SimulatorParameters parameters, ulong seed, int episodesPerBin)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var model = new SimulatorModel(parameters);
+        var report = new List<OracleFit>();
+        foreach (var (domainName, agents) in parameters.Targets.OrderBy(t => (int)TaskSpace.Parse(t.Key)))
+        {
+            var domain = parameters.Domains.Single(d => d.Name == domainName);
+            var names = agents.Keys
+                .OrderBy(n => parameters.Agents.Single(a => a.Name == n) is var a ? a.PriceInMicrosPerMTok + a.PriceOutMicrosPerMTok : 0)
+                .ToArray();
+            var (oracle, largest) = OracleAndLargest(model, TaskSpace.Parse(domainName), names, domain.TasksPerBin, seed, episodesPerBin);
+            report.Add(new OracleFit
+            {
+                Domain = domainName,
+                Target = domain.OracleTarget ?? double.NaN,
+                Simulated = Math.Round(100 * oracle, 2),
+                Largest = Math.Round(100 * largest, 2),
+                AffinitySpread = domain.AffinitySpread,
+            });
+        }
+
+        return report;
+    }
+
     /// <summary>Share of solved episodes when <paramref name="agentName"/> runs every step, over fresh tasks of one bin.</summary>
     public static double PassRate(SimulatorModel model, string agentName, Domain domain, int bin, ulong seed, int episodes)
     {
@@ -157,7 +215,119 @@ public static class SimulatorCalibration
         return solved / (double)episodes;
     }
 
-    private static double[,] FitMargins(SimulatorParameters template, Domain domain, string[] agentNames, IReadOnlyDictionary<string, TargetRow> rows, ulong seed, int episodes, IProgress<string>? progress)
+    /// <summary>
+    /// Bin-weighted oracle and last-agent pass rates over <paramref name="episodesPerBin"/> tasks per bin;
+    /// <paramref name="agentNames"/> cheapest first.
+    /// </summary>
+    private static (double Oracle, double Largest) OracleAndLargest(SimulatorModel model, Domain domain, string[] agentNames, IReadOnlyList<int> tasksPerBin, ulong seed, int episodesPerBin)
+    {
+        var pool = model.PoolOf("oracle", agentNames);
+        var runner = new EpisodeRunner(model, pool);
+        var routers = Enumerable.Range(0, pool.Count).Select(a => new FixedAgentRouter(a)).ToArray();
+        var generator = new TaskGenerator(model, seed);
+        var solvedByAny = new int[TaskSpace.BinCount];
+        var solvedByLargest = new int[TaskSpace.BinCount];
+        Parallel.For(0, TaskSpace.BinCount, bin =>
+        {
+            for (var i = 0; i < episodesPerBin; i++)
+            {
+                var task = generator.Create(domain, bin, i);
+                var any = false;
+                for (var a = 0; a < pool.Count; a++)
+                {
+                    var success = runner.Run(task, routers[a]).Success;
+                    any |= success;
+                    if (a == pool.Largest && success)
+                    {
+                        solvedByLargest[bin]++;
+                    }
+                }
+
+                solvedByAny[bin] += any ? 1 : 0;
+            }
+        });
+
+        double total = tasksPerBin.Sum(), oracle = 0, largest = 0;
+        for (var b = 0; b < TaskSpace.BinCount; b++)
+        {
+            oracle += tasksPerBin[b] / total * solvedByAny[b] / episodesPerBin;
+            largest += tasksPerBin[b] / total * solvedByLargest[b] / episodesPerBin;
+        }
+
+        return (oracle, largest);
+    }
+
+    /// <summary>
+    /// Bisects the affinity spread at which the pool oracle hits <paramref name="oracleTarget"/>, re-fitting every
+    /// cell's margin at each trial spread (a wider affinity flattens each cell's pass-rate curve, so the margins move
+    /// with it); returns the margins at the fitted spread. The oracle rises with the spread: independent affinities
+    /// make the agents fail on different tasks.
+    /// </summary>
+    private static double[,] FitAffinitySpread(SimulatorParameters template, Domain domain, string[] agentNames, IReadOnlyDictionary<string, TargetRow> rows, double[] gaps, IReadOnlyList<int> weights, double oracleTarget, ulong seed, int episodes, IProgress<string>? progress, out double spread)
+    {
+        double lo = 0, hi = MaxAffinitySpread;
+        for (var i = 0; i < AffinityBisectionSteps; i++)
+        {
+            var mid = 0.5 * (lo + hi);
+            var margins = FitMargins(template, domain, agentNames, rows, gaps, mid, seed, episodes, progress: null);
+            var (oracle, _) = OracleAndLargest(MarginModel(template, domain, agentNames, margins, gaps, mid), domain, agentNames, weights, seed, episodes);
+            progress?.Report($"{TaskSpace.Name(domain)} affinity spread {mid:0.000}: oracle {100 * oracle:0.0} (target {oracleTarget:0.0})");
+            if (100 * oracle < oracleTarget)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        spread = 0.5 * (lo + hi);
+        return FitMargins(template, domain, agentNames, rows, gaps, spread, seed, episodes, progress);
+    }
+
+    /// <summary>The template's capability gaps of the named agents in a domain (capability − their mean); 0 without a template value.</summary>
+    private static double[] TemplateGaps(SimulatorParameters template, string domainName, string[] agentNames)
+    {
+        var capabilities = agentNames
+            .Select(n => template.Agents.FirstOrDefault(a => a.Name == n)?.Capability.GetValueOrDefault(domainName) ?? 0.0)
+            .ToArray();
+        var mean = capabilities.Average();
+        return [.. capabilities.Select(c => c - mean)];
+    }
+
+    /// <summary>Template dynamics, zero bin difficulty and reference; the named agents with exactly the given margins and gaps.</summary>
+    private static SimulatorModel MarginModel(SimulatorParameters template, Domain domain, string[] agentNames, double[,] margins, double[] gaps, double spread)
+    {
+        var agents = new AgentParameters[agentNames.Length];
+        for (var m = 0; m < agentNames.Length; m++)
+        {
+            var adjust = new double[TaskSpace.BinCount];
+            for (var b = 0; b < TaskSpace.BinCount; b++)
+            {
+                adjust[b] = margins[b, m] - gaps[m];
+            }
+
+            agents[m] = AgentWithMargins(template, agentNames[m], domain, gaps[m], adjust);
+        }
+
+        return new SimulatorModel(ZeroedDomains(template, spread) with { Agents = agents });
+    }
+
+    private static AgentParameters AgentWithMargins(SimulatorParameters template, string name, Domain domain, double gap, double[] adjust) => template.Agents[0] with
+    {
+        Name = name,
+        Pools = [],
+        Capability = new Dictionary<string, double> { [TaskSpace.Name(domain)] = gap },
+        BinAdjustment = new Dictionary<string, IReadOnlyList<double>> { [TaskSpace.Name(domain)] = adjust },
+    };
+
+    private static SimulatorParameters ZeroedDomains(SimulatorParameters template, double spread) => template with
+    {
+        Domains = template.Domains.Select(d => d with { BinDifficulty = new double[TaskSpace.BinCount], ReferenceCapability = 0, AffinitySpread = spread }).ToArray(),
+    };
+
+    private static double[,] FitMargins(SimulatorParameters template, Domain domain, string[] agentNames, IReadOnlyDictionary<string, TargetRow> rows, double[] gaps, double spread, ulong seed, int episodes, IProgress<string>? progress)
     {
         var margins = new double[TaskSpace.BinCount, agentNames.Length];
         var done = 0;
@@ -170,7 +340,7 @@ public static class SimulatorCalibration
             for (var i = 0; i < BisectionSteps; i++)
             {
                 var mid = 0.5 * (lo + hi);
-                if (PassRate(ProbeModel(template, mid), "probe", domain, bin, seed, episodes) < target)
+                if (PassRate(ProbeModel(template, domain, mid, gaps[m], spread), "probe", domain, bin, seed, episodes) < target)
                 {
                     lo = mid;
                 }
@@ -186,22 +356,16 @@ public static class SimulatorCalibration
         return margins;
     }
 
-    /// <summary>Template dynamics, zero bin difficulty, one agent whose skill is exactly <paramref name="margin"/>.</summary>
-    private static SimulatorModel ProbeModel(SimulatorParameters template, double margin)
+    /// <summary>
+    /// Template dynamics, zero bin difficulty and reference, the trial affinity spread, and one agent whose skill is
+    /// exactly <paramref name="margin"/> and whose step-gap is <paramref name="gap"/> (how far pivotal and routine steps
+    /// move it), so the probe's episodes are those of the real agent at that margin.
+    /// </summary>
+    private static SimulatorModel ProbeModel(SimulatorParameters template, Domain domain, double margin, double gap, double spread)
     {
-        var zero = new double[TaskSpace.BinCount];
-        var probe = template.Agents[0] with
-        {
-            Name = "probe",
-            Pools = [],
-            Capability = new Dictionary<string, double> { ["search"] = margin, ["coding"] = margin },
-            BinAdjustment = new Dictionary<string, IReadOnlyList<double>>(),
-        };
-        return new SimulatorModel(template with
-        {
-            Domains = template.Domains.Select(d => d with { BinDifficulty = zero }).ToArray(),
-            Agents = [probe],
-        });
+        var adjust = new double[TaskSpace.BinCount];
+        Array.Fill(adjust, margin - gap);
+        return new SimulatorModel(ZeroedDomains(template, spread) with { Agents = [AgentWithMargins(template, "probe", domain, gap, adjust)] });
     }
 
     private static (double[] Capability, double[] Difficulty) SplitAdditively(double[,] margins)

@@ -10,7 +10,9 @@ namespace Routing.Simulation.Episodes;
 /// all randomness comes from (task seed, attempt), so the same inputs and router give the same episode.
 /// </summary>
 /// <remarks>
-/// Step model: p(success) = sigmoid(skill[agent, domain, bin] − hidden difficulty − derailPenalty·depth).
+/// Step model: p(success) = sigmoid(skill[agent, domain, bin] + affinity[task, agent] − hidden difficulty
+/// + (scale − 1)·gap[agent, domain] − derailPenalty·depth), where scale is the pivotal or routine gap scale of
+/// the step (a hidden per-step flag, drawn from its own stream so that it too is common to every agent).
 /// A good step advances the work, or, while derailed, recovers (depth back to 0). A failed step either
 /// shows an error and deepens the derailment, or is silent: it looks like progress but makes the final
 /// answer wrong. The episode ends when the work is done (verdict), the agent is stuck, or the horizon ends.
@@ -19,6 +21,9 @@ namespace Routing.Simulation.Episodes;
 /// </remarks>
 public sealed class EpisodeRunner
 {
+    // Salt of the stream that decides which steps are pivotal and whether the observation before them says so.
+    private const ulong PivotSalt = 0x_9170_7A1UL;
+
     private readonly SimulatorModel _model;
 
     public EpisodeRunner(SimulatorModel model, AgentPool pool)
@@ -45,6 +50,12 @@ public sealed class EpisodeRunner
         var attemptSalt = (ulong)attempt << 1;
         var outcomeRng = new Xoshiro256(Xoshiro256.Mix(task.Seed, attemptSalt));
         var noiseRng = new Xoshiro256(Xoshiro256.Mix(task.Seed, attemptSalt | 1));
+        var pivotRng = new Xoshiro256(Xoshiro256.Mix(Xoshiro256.Mix(task.Seed, PivotSalt), (ulong)attempt));
+        var pivotal = pivotRng.NextDouble() < dyn.FirstStepPivotalShare;
+
+        // Each agent's margin on this task (skill + affinity − difficulty), computed when it is first called.
+        Span<double> margins = stackalloc double[Pool.Count];
+        margins.Fill(double.NaN);
 
         var progress = 0;
         var depth = 0;
@@ -79,7 +90,13 @@ public sealed class EpisodeRunner
             }
 
             // Hidden outcome of the step.
-            var logit = agent.Skill(task.Domain, task.Bin) + skillBonus - task.HiddenDifficulty - (dyn.DerailPenalty * depth);
+            if (double.IsNaN(margins[agentIndex]))
+            {
+                margins[agentIndex] = _model.Margin(task, agent);
+            }
+
+            var gapScale = pivotal ? dyn.PivotalGapScale : dyn.RoutineGapScale;
+            var logit = margins[agentIndex] + ((gapScale - 1) * agent.Gap(task.Domain)) + skillBonus - (dyn.DerailPenalty * depth);
             var good = outcomeRng.NextDouble() < 1.0 / (1.0 + Math.Exp(-logit));
             var silent = outcomeRng.NextDouble() < dyn.SilentFailureShare;
             var visibleError = false;
@@ -111,6 +128,10 @@ public sealed class EpisodeRunner
 
             var done = progress >= task.RequiredSteps;
 
+            // Whether the next step is pivotal, and whether this observation hints at it (a noisy cue).
+            pivotal = pivotRng.NextDouble() < domain.PivotalStepShare;
+            var cue = pivotRng.NextDouble() < (pivotal ? dyn.PivotalCueHitRate : dyn.PivotalCueFalseAlarmRate);
+
             // What the router sees: noisy, and drawn from a separate stream.
             var kind = ObserveKind(ref noiseRng, task.Domain, visibleError, depth, done, dyn.SpuriousWarningRate);
             var retries = noiseRng.NextDouble() < (visibleError ? dyn.RetryRateOnError : dyn.RetryRateOnSuccess)
@@ -140,6 +161,7 @@ public sealed class EpisodeRunner
                 ObservationTokens = observation,
                 CostMicros = cost,
                 Variant = variant,
+                NeedsJudgement = cue && !done,
             };
             trace?.Add(last);
 

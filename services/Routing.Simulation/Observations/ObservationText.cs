@@ -15,6 +15,8 @@ internal static class ObservationText
     private static readonly string[] Exceptions = ["TypeError: 'NoneType' object is not subscriptable", "KeyError: 'id'", "IndexError: list index out of range", "AttributeError: 'dict' object has no attribute 'items_'", "ValueError: invalid literal for int() with base 10: ''"];
     private static readonly string[] Warnings = ["DeprecationWarning: datetime.utcnow() is deprecated", "warning: unused variable `tmp`", "note: 3 results were truncated to fit the context", "robots.txt disallows 1 of 8 result pages; skipped"];
     private static readonly int[] HttpCodes = [403, 404, 429, 500, 502, 503];
+    private static readonly string[] SearchJudgementNotes = ["note: sources disagree: 2 results give conflicting figures for the same quantity", "note: the question is ambiguous; the name matches 3 different entities", "note: the most cited source contradicts the official record", "note: results are inconsistent across dates; check which edition the question means"];
+    private static readonly string[] CodingJudgementNotes = ["note: the spec and the existing tests disagree about empty input", "note: an unrelated test started failing after the change: tests/test_io.py::test_flush_order", "note: two call sites rely on contradictory behaviour of this function", "note: the failing assertion contradicts the docstring; unclear which one is wrong"];
 
     public static string RenderTool(in StepObservation o, Domain domain)
     {
@@ -35,6 +37,11 @@ internal static class ObservationText
             ObservationKind.Timeout => $"tool call timed out after {Seconds(v)}s",
             _ => "",
         };
+        if (o.NeedsJudgement)
+        {
+            body += "\n" + Pick(domain == Domain.Search ? SearchJudgementNotes : CodingJudgementNotes, v / 7);
+        }
+
         return o.Retries == 0
             ? body
             : string.Create(CultureInfo.InvariantCulture, $"[retry {o.Retries}/3 after transient error]\n{body}");

@@ -38,6 +38,13 @@ public readonly record struct StepObservation
     /// <summary>Selects the wording of rendered text; carries no information about the task.</summary>
     public int Variant { get; init; }
 
+    /// <summary>
+    /// The tool output flagged something that needs judgement (sources that disagree, an ambiguous spec, a test the
+    /// change did not touch failing). A noisy cue that the next step is pivotal: it fires before most pivotal steps
+    /// and before some routine ones (rates in the parameters file); rendered into the tool message.
+    /// </summary>
+    public bool NeedsJudgement { get; init; }
+
     public bool IsError => Kind.IsError();
 
     /// <summary>The tool message this step produced, as an agent framework would log it (allocates).</summary>

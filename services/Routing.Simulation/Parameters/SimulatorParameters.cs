@@ -27,6 +27,31 @@ public sealed record SimulatorParameters
 
     /// <summary>Per-cell fit error measured when the file was written.</summary>
     public IReadOnlyList<CellFit> FitReport { get; init; } = [];
+
+    /// <summary>Per domain, the SALE-pool oracle (best of the pool per task, one attempt) against its published target.</summary>
+    public IReadOnlyList<OracleFit> OracleReport { get; init; } = [];
+}
+
+/// <summary>
+/// The SALE-pool oracle of one domain: the share of tasks at least one pool agent solves on one attempt, weighted
+/// by HST-Bench tasks per bin, with the always-largest pass@1 measured on the same tasks for scale.
+/// </summary>
+public sealed record OracleFit
+{
+    public string Domain { get; init; } = "";
+
+    /// <summary>Published oracle pass@1 (percent) the affinity spread was fitted to.</summary>
+    public double Target { get; init; }
+
+    public double Simulated { get; init; }
+
+    /// <summary>Always-largest-agent overall pass@1 on the same tasks (percent).</summary>
+    public double Largest { get; init; }
+
+    /// <summary>The task–agent affinity spread (logits) the figures were measured with.</summary>
+    public double AffinitySpread { get; init; }
+
+    public double Error => Simulated - Target;
 }
 
 /// <summary>Where the fitted numbers came from, so a reader can reproduce them.</summary>
@@ -83,6 +108,24 @@ public sealed record DynamicsParameters
 
     /// <summary>Failed steps ramble: their output length is multiplied by this.</summary>
     public double FailedStepOutputFactor { get; init; }
+
+    /// <summary>
+    /// Chance that the first step (planning the approach) is pivotal; later steps use the domain's
+    /// <see cref="DomainParameters.PivotalStepShare"/>. A modelling assumption, hand-set (docs/simulator.md).
+    /// </summary>
+    public double FirstStepPivotalShare { get; init; }
+
+    /// <summary>On a pivotal step an agent's capability gap to the domain reference is multiplied by this.</summary>
+    public double PivotalGapScale { get; init; }
+
+    /// <summary>On a routine step the gap is multiplied by this (agents differ less on routine work).</summary>
+    public double RoutineGapScale { get; init; }
+
+    /// <summary>Chance that the observation before a pivotal step flags something that needs judgement.</summary>
+    public double PivotalCueHitRate { get; init; }
+
+    /// <summary>Chance that the observation before a routine step flags it anyway (false alarm).</summary>
+    public double PivotalCueFalseAlarmRate { get; init; }
 }
 
 /// <summary>One task domain: horizon, token shapes, and per complexity bin the work needed and the fitted difficulty.</summary>
@@ -112,6 +155,21 @@ public sealed record DomainParameters
 
     /// <summary>Per bin, the HST-Bench task count (used to weight overall figures the way the paper does).</summary>
     public IReadOnlyList<int> TasksPerBin { get; init; } = [];
+
+    /// <summary>Chance that a step after the first is pivotal (hand-set; see <see cref="DynamicsParameters.PivotalGapScale"/>).</summary>
+    public double PivotalStepShare { get; init; }
+
+    /// <summary>
+    /// Standard deviation (logits) of the hidden task–agent affinity added to every step of an agent on a task,
+    /// so that agents fail on different tasks. Fitted to the published SALE-pool oracle.
+    /// </summary>
+    public double AffinitySpread { get; init; }
+
+    /// <summary>Capability the per-step gap scaling is measured from: the mean fitted capability of the calibrated pool.</summary>
+    public double ReferenceCapability { get; init; }
+
+    /// <summary>Published SALE-pool oracle pass@1 (percent) the affinity spread was fitted to; null when none.</summary>
+    public double? OracleTarget { get; init; }
 }
 
 /// <summary>One simulated agent: prices, token habits and fitted capability.</summary>

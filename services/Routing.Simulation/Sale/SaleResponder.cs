@@ -124,8 +124,10 @@ public sealed partial class SaleResponder
 
     private double Bonus(int level) => _p.RefineBonusMax * level / _p.RefinePairsForFullBonus;
 
+    // The same hidden margin that drives the bidder's steps, task–agent affinity included, so plans and scores follow
+    // the bidder's true chance on this task rather than only its capability.
     private double Margin(in SimTask task, int agent, int level) =>
-        _pool[agent].Skill(task.Domain, task.Bin) + Bonus(level) - task.HiddenDifficulty;
+        _model.Margin(task, _pool[agent]) + Bonus(level);
 
     private SimulatedPlan Plan(in SimTask task, int agent, int level)
     {

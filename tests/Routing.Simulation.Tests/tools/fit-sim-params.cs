@@ -22,3 +22,7 @@ foreach (var c in fit.Cells)
 {
     Console.WriteLine($"{c.Domain,-7} bin {c.Bin} {c.Agent,-10} target {c.Target,5:0.0}  sim {c.Simulated,5:0.0}  err {c.Error,5:+0.0;-0.0;0.0}  structural-only {c.StructuralOnly,5:0.0}");
 }
+foreach (var o in fit.Oracle)
+{
+    Console.WriteLine($"{o.Domain,-7} pool oracle target {o.Target,5:0.0}  sim {o.Simulated,5:0.0}  err {o.Error,5:+0.0;-0.0;0.0}  always-largest {o.Largest,5:0.0}  affinity spread {o.AffinitySpread:0.000}");
+}
