@@ -1,12 +1,8 @@
-using Routing.Backends;
-using Routing.Backends.Simulator;
 using Routing.Contracts.Memory.V1;
 using Routing.Sale.Auction;
 using Routing.Sale.Memory;
 using Routing.Sale.Scoring;
 using Routing.Sale.Weights;
-using Routing.Simulation;
-using Routing.Simulation.Server;
 using Xunit;
 
 namespace Routing.Sale.Tests;
@@ -18,8 +14,6 @@ namespace Routing.Sale.Tests;
 public sealed class RefinedJurySkipTests(MemoryOnLoopback memory) : IClassFixture<MemoryOnLoopback>
 {
     private const ulong Seed = 31_337;
-    private static readonly (string Name, long Price)[] Pool = [("qwen3-4b", 50_000), ("qwen3-8b", 90_000), ("qwen3-14b", 160_000), ("qwen3-32b", 360_000)];
-
     // Fitted-like weights: cost and entropy matter next to a light jury, so some refined bids are hopeless and some not.
     private static readonly FixedSaleWeights Weights = new(new SaleWeights
     {
@@ -29,12 +23,6 @@ public sealed class RefinedJurySkipTests(MemoryOnLoopback memory) : IClassFixtur
         Jurors = new Dictionary<string, double> { ["qwen3-32b"] = 0.1 },
         DefaultJuror = 0.03,
     });
-
-    private static AuctionAgent[] Agents()
-    {
-        var backend = new SimulatorChatBackend(new SimulatedBackend(SimulatorModel.Default, Seed, 1000));
-        return Pool.Select(p => new AuctionAgent(new AgentDefinition(p.Name, SimulatorChatBackend.Endpoint, p.Name, p.Price, p.Price, 0, 4096, null), backend)).ToArray();
-    }
 
     private static AuctionRequest Request(string tenant, string id, int index, AuctionAgent[] agents) => new()
     {
@@ -50,7 +38,7 @@ public sealed class RefinedJurySkipTests(MemoryOnLoopback memory) : IClassFixtur
     public async Task EveryWinnerIsTheSameWithAndWithoutTheSkip()
     {
         var tenant = MemoryOnLoopback.NewTenant();
-        var agents = Agents();
+        var agents = SimulatedPool.InProcess(Seed);
         var judgeAll = new AuctionOptions { SkipHopelessRefinedJury = false };
         const int warmUp = 12;
         var warm = new AuctionEngine(Weights, memory.Memory, judgeAll);
