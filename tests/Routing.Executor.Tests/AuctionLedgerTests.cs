@@ -3,8 +3,10 @@ using System.Text.Json;
 using Routing.Backends;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Episodes;
+using Routing.Executor.Options;
 using Routing.Executor.Pipeline;
 using Routing.Features;
+using Routing.Sale.Auction;
 using Routing.Testing;
 using StackExchange.Redis;
 using Xunit;
@@ -83,7 +85,10 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
         Assert.Equal("small", auction.Winner);
         Assert.Contains("every bid failed", auction.FallbackReason, StringComparison.Ordinal);
         Assert.All(auction.Bids, b => Assert.Contains("HTTP 500", b.Failure, StringComparison.Ordinal));
-        // A 500 can come after generation started: each bid is charged its worst case, prompt bound and 256 tokens out.
+        // A 500 can come after generation started: each bid is charged its worst case, prompt bound and the plan cap out
+        // (the executor's default, the library's 200).
+        var planCap = new ExecutorSaleOptions().PlanMaxTokens;
+        Assert.Equal(new AuctionOptions().PlanMaxTokens, planCap);
         var bids = _stack.Backend.Requests.Skip(before).ToList();
         Assert.Equal(2, bids.Count);
         var expected = bids.Sum(r =>
@@ -93,8 +98,8 @@ public sealed class AuctionLedgerTests : IAsyncLifetime
                 ? new AgentDefinition("small", new Uri("http://x"), "small-model", 1_000_000, 2_000_000, 0, 512, null)
                 : new AgentDefinition("large", new Uri("http://x"), "large-model", 10_000_000, 30_000_000, 1, 512, null);
             var prompt = json.GetProperty("messages")[0].GetProperty("content").GetString()!;
-            Assert.Equal(256, json.GetProperty("max_tokens").GetInt32());
-            return StepCosts.WorstCase(agent, Encoding.UTF8.GetByteCount(prompt) + (2 * StepCosts.PerMessageOverheadTokens), 256);
+            Assert.Equal(planCap, json.GetProperty("max_tokens").GetInt32());
+            return StepCosts.WorstCase(agent, Encoding.UTF8.GetByteCount(prompt) + (2 * StepCosts.PerMessageOverheadTokens), planCap);
         });
         Assert.Equal(expected, auction.ChargedMicros);
         Assert.Equal(0, auction.Overhead.CostMicros);

@@ -159,6 +159,58 @@ public class AuctionEngineTests(MemoryOnLoopback memory) : IClassFixture<MemoryO
         Assert.Equal(2, result.RefinedBids.Count);
     }
 
+    /// <summary>A refined plan of about <paramref name="tokens"/> tokens (ScriptedAgents bills 4 characters a token).</summary>
+    private static string LongPlan(string agent, int tokens) => "refined plan of " + agent + " " + new string('x', tokens * 4);
+
+    [Fact]
+    public async Task TheJuryOnRefinedBidsIsSkippedWhenNoneCouldWinAndTheWinnerIsTheSame()
+    {
+        // large's plan gets 5 from all three jurors (V = 15, C ≈ 0.1). The refined plans are 500 tokens: small's cost is
+        // 0.25 × 5 = 1.25, so even three 5s leave it at ≈ −13.75, above large's ≈ −14.9: no jury could make it win.
+        var tenant = MemoryOnLoopback.NewTenant();
+        await SeedAsync(tenant);
+        var (script, pool) = Scored((1, 3, 5), refinedSmall: 5, refinedMid: 5);
+        script.RefinedPlans["small"] = LongPlan("small", 500);
+        script.RefinedPlans["mid"] = LongPlan("mid", 500);
+        script.Scores[LongPlan("small", 500)] = 5;
+        script.Scores[LongPlan("mid", 500)] = 5;
+
+        var skipped = await new AuctionEngine(Weights, memory.Memory).RunAsync(Request(tenant, "a1", pool), default);
+
+        Assert.Equal("large", skipped.Winner);
+        Assert.Equal(2, skipped.RefinedBids.Count);
+        Assert.Equal(2, skipped.RefinedJurySkipped);
+        Assert.Equal(0, skipped.OverheadByPhase.RefineJury.Calls);
+        Assert.Equal(3, script.Calls.Count(c => c.Kind == "jury"));
+        Assert.Contains(skipped.Notes, n => n.Contains("jury on the refined bids skipped (2)", StringComparison.Ordinal));
+
+        var judged = await new AuctionEngine(Weights, memory.Memory, new AuctionOptions { SkipHopelessRefinedJury = false }).RunAsync(Request(tenant, "a2", pool), default);
+        Assert.Equal(0, judged.RefinedJurySkipped);
+        Assert.Equal(3, judged.OverheadByPhase.RefineJury.Calls);
+        Assert.Equal((skipped.Winner, skipped.WinnerPlan, skipped.WinnerRefined), (judged.Winner, judged.WinnerPlan, judged.WinnerRefined));
+    }
+
+    [Theory]
+    [InlineData(5, "small")]
+    [InlineData(1, "large")]
+    public async Task ARefinedBidThatCouldWinIsJudgedWithTheOthers(int refinedSmallScore, string winner)
+    {
+        // small's short refined plan could beat large with good votes, so the round is held (mid's hopeless 500-token
+        // plan is judged with it: the skip is all or nothing); the votes it then gets decide.
+        var tenant = MemoryOnLoopback.NewTenant();
+        await SeedAsync(tenant);
+        var (script, pool) = Scored((1, 3, 5), refinedSmall: refinedSmallScore, refinedMid: 5);
+        script.RefinedPlans["mid"] = LongPlan("mid", 500);
+        script.Scores[LongPlan("mid", 500)] = 5;
+
+        var result = await new AuctionEngine(Weights, memory.Memory).RunAsync(Request(tenant, "a1", pool), default);
+
+        Assert.Equal(0, result.RefinedJurySkipped);
+        Assert.Equal(3, result.OverheadByPhase.RefineJury.Calls);
+        Assert.All(result.RefinedBids, b => Assert.Equal(3, b.Features!.Votes.Count));
+        Assert.Equal(winner, result.Winner);
+    }
+
     [Fact]
     public async Task MemoryGrowsOnlineAndRefinementStartsOnceItHoldsPairs()
     {

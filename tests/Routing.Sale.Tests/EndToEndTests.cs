@@ -4,12 +4,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Routing.Backends;
 using Routing.Backends.OpenAi;
-using Routing.Backends.Simulator;
 using Routing.Contracts.Memory.V1;
 using Routing.Sale.Auction;
 using Routing.Sale.Scoring;
 using Routing.Sale.Weights;
-using Routing.Simulation;
 using Routing.Simulation.Server;
 using Xunit;
 
@@ -22,7 +20,7 @@ namespace Routing.Sale.Tests;
 public sealed class EndToEndTests(MemoryOnLoopback memory) : IClassFixture<MemoryOnLoopback>, IAsyncLifetime
 {
     private const ulong Seed = 4_242;
-    private static readonly (string Name, long Price)[] Pool = [("qwen3-4b", 50_000), ("qwen3-8b", 90_000), ("qwen3-14b", 160_000), ("qwen3-32b", 360_000)];
+    private static readonly (string Name, long Price)[] Pool = SimulatedPool.Agents;
 
     private SimulatorServer _server = null!;
     private ServiceProvider _services = null!;
@@ -54,11 +52,7 @@ public sealed class EndToEndTests(MemoryOnLoopback memory) : IClassFixture<Memor
         return new AuctionAgent(definition, backend);
     }).ToArray();
 
-    private static AuctionAgent[] InProcessAgents()
-    {
-        var backend = new SimulatorChatBackend(new SimulatedBackend(SimulatorModel.Default, Seed, 1000));
-        return Pool.Select(p => new AuctionAgent(new AgentDefinition(p.Name, SimulatorChatBackend.Endpoint, p.Name, p.Price, p.Price, 0, 4096, null), backend)).ToArray();
-    }
+    private static AuctionAgent[] InProcessAgents() => SimulatedPool.InProcess(Seed);
 
     private static AuctionRequest Request(string tenant, string id, string task, AuctionAgent[] agents) => new()
     {

@@ -53,6 +53,29 @@ public class ScoringTests
         Assert.Equal((-0.2 * 5 * 0.4) + (0.1 * 2) + (0.05 * 5), BidScore.Of(bid, Weights, ScoringTerms.Full with { JuryMode = JuryMode.PeerOnly }).Value, 12);
     }
 
+    [Theory]
+    [InlineData(JuryMode.All)]
+    [InlineData(JuryMode.SelfOnly)]
+    [InlineData(JuryMode.PeerOnly)]
+    public void TheBestCaseIsTheLowestScoreAnyJuryCanGiveEvenWithANegativeJurorWeight(JuryMode mode)
+    {
+        // b's weight is negative: its best vote for the bid is 0, not 5.
+        var weights = Weights with { Jurors = new Dictionary<string, double> { ["a"] = 0.3, ["b"] = -0.4 } };
+        var terms = ScoringTerms.Full with { JuryMode = mode };
+        string[] jurors = ["a", "b", "c"];
+        var bid = Bid() with { Votes = [] };
+
+        // Every juror votes 0..5 or not at all (-1): 7³ juries, the bound must be the lowest score among them.
+        var lowest = double.MaxValue;
+        for (var code = 0; code < 7 * 7 * 7; code++)
+        {
+            var votes = jurors.Select((j, i) => (j, score: (code / (int)Math.Pow(7, i) % 7) - 1)).Where(v => v.score >= 0).Select(v => new JuryVote(v.j, v.score)).ToList();
+            lowest = Math.Min(lowest, BidScore.Of(bid with { Votes = votes }, weights, terms).Score);
+        }
+
+        Assert.Equal(lowest, BidScore.BestCase(bid, jurors, weights, terms).Score);
+    }
+
     [Fact]
     public void EntropyOfUniformTopKIsOneAndOfACertainTokenIsNearZero()
     {

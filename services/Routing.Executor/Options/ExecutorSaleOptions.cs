@@ -8,6 +8,9 @@ public sealed class ExecutorSaleOptions
 {
     public const string SectionName = "Routing:Executor:Sale";
 
+    // The per-call caps default to the library's own (AuctionOptions), so the executor cannot drift from docs/sale.md.
+    private static readonly AuctionOptions LibraryDefaults = new();
+
     /// <summary>Fitted weights (<c>routing train sale-weights</c>), hot-reloaded; empty: the untrained neutral weights.</summary>
     public string WeightsFile { get; set; } = "";
 
@@ -18,14 +21,16 @@ public sealed class ExecutorSaleOptions
     [MaxLength(64)]
     public string DefaultDomain { get; set; } = "";
 
+    /// <summary>Output cap of a bid or refined bid (library default 200).</summary>
     [Range(16, 4096)]
-    public int PlanMaxTokens { get; set; } = 256;
+    public int PlanMaxTokens { get; set; } = LibraryDefaults.PlanMaxTokens;
 
+    /// <summary>Ceiling on one juror's verdict; each call asks for 10 tokens per plan + 16, at most this (library default 256).</summary>
     [Range(4, 1024)]
-    public int JuryMaxTokens { get; set; } = 64;
+    public int JuryMaxTokens { get; set; } = LibraryDefaults.JuryMaxTokens;
 
     [Range(0, 20)]
-    public int TopLogprobs { get; set; } = 5;
+    public int TopLogprobs { get; set; } = LibraryDefaults.TopLogprobs;
 
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 8;

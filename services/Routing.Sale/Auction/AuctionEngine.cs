@@ -87,6 +87,7 @@ public sealed class AuctionEngine
             WinnerRefined = winner.Refined,
             ProvisionalWinner = provisional.Agent,
             Jury = run.Tally,
+            RefinedJurySkipped = run.RefinedJurySkipped,
             OverheadByPhase = run.Overhead,
             Notes = run.Notes,
             Recorded = recorded,
@@ -240,7 +241,36 @@ public sealed class AuctionEngine
 
             var refined = await Task.WhenAll(cheaper.Select(RefineOneAsync)).ConfigureAwait(false);
             var bids = refined.Where(b => b is { Valid: true }).Select(b => b!).ToList();
-            return bids.Count == 0 ? bids : await JudgeAsync(bids, AuctionPhase.RefineJury).ConfigureAwait(false);
+            if (bids.Count == 0)
+            {
+                return bids;
+            }
+
+            if (Options.SkipHopelessRefinedJury && Options.Terms.Jury && CannotWin(bids, provisional) is { } bound)
+            {
+                RefinedJurySkipped = bids.Count;
+                Note(string.Create(CultureInfo.InvariantCulture,
+                    $"jury on the refined bids skipped ({bids.Count}): with every vote at its best their lowest C − V would be {bound:0.####}, not below the provisional winner's {provisional.Score.Score:0.####}"));
+                return bids;
+            }
+
+            return await JudgeAsync(bids, AuctionPhase.RefineJury).ConfigureAwait(false);
+        }
+
+        /// <summary>Refined bids not put to the jury because none could have won (0 when they were judged).</summary>
+        public int RefinedJurySkipped { get; private set; }
+
+        /// <summary>
+        /// The refined bids' lowest best-case score (<see cref="BidScore.BestCase"/>) when even that does not beat the
+        /// provisional winner strictly, i.e. no jury could change the outcome; null when one of them could still win.
+        /// All-or-nothing on purpose: dropping only the hopeless plans would change the listing every juror reads, and
+        /// so its votes on the others (a simulated juror's noise is keyed to the prompt; a real one compares plans).
+        /// </summary>
+        private double? CannotWin(List<ScoredBid> bids, ScoredBid provisional)
+        {
+            var jurors = request.Agents.Select(a => a.Name).ToList();
+            var bound = bids.Min(b => BidScore.BestCase(b.Features!, jurors, weights, Options.Terms).Score);
+            return bound >= provisional.Score.Score ? bound : null;
         }
 
         private async Task<ScoredBid?> RefineOneAsync(ScoredBid original)

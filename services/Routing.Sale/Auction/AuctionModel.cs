@@ -143,6 +143,13 @@ public sealed record AuctionResult
 
     public JuryTally Jury { get; init; }
 
+    /// <summary>
+    /// Refined bids whose jury round was skipped because none could beat the provisional winner even with every
+    /// vote at its best (<see cref="AuctionOptions.SkipHopelessRefinedJury"/>); their scores carry no votes. 0 when
+    /// the refined bids were judged or there were none.
+    /// </summary>
+    public int RefinedJurySkipped { get; init; }
+
     /// <summary>Over every call of the auction: <see cref="OverheadByPhase"/>'s total.</summary>
     public AuctionOverhead Overhead => OverheadByPhase.Total;
 

@@ -37,6 +37,13 @@ public sealed record AuctionOptions
     /// <summary>Refine with memory (off: "SALE without memory"; the auction is still recorded when a memory is given).</summary>
     public bool Refinement { get; init; } = true;
 
+    /// <summary>
+    /// Skip the jury on the refined bids when none of them could beat the provisional winner's C − V even if every
+    /// juror gave it the best score its weight allows: the outcome cannot change, so the round only costs tokens.
+    /// Off: always judge (to check that the skip changes no decision).
+    /// </summary>
+    public bool SkipHopelessRefinedJury { get; init; } = true;
+
     /// <summary>The agent that owns the task when every bid fails; null: the cheapest agent of the pool.</summary>
     public string? FallbackAgent { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Routing.Sale.Scoring;
 
 namespace Routing.Sale.Jury;
 
@@ -58,7 +59,7 @@ public sealed partial class JuryAnswer
 
             var i = number - 1;
             var score = Score().Match(line.Groups[2].Value);
-            if (!score.Success || !int.TryParse(score.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 5)
+            if (!score.Success || !int.TryParse(score.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > JuryVote.MaxScore)
             {
                 invalid[i] = true;
                 continue;

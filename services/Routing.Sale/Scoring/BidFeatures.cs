@@ -1,7 +1,11 @@
 namespace Routing.Sale.Scoring;
 
-/// <summary>One jury member's score of a plan (0..5).</summary>
-public readonly record struct JuryVote(string Juror, int Score);
+/// <summary>One jury member's score of a plan (0..<see cref="MaxScore"/>).</summary>
+public readonly record struct JuryVote(string Juror, int Score)
+{
+    /// <summary>The best score a juror can give; 0 is the worst.</summary>
+    public const int MaxScore = 5;
+}
 
 /// <summary>
 /// The measured inputs of a bid's score, in the units the weights are defined in (docs/sale.md): the same

@@ -22,4 +22,19 @@ public readonly record struct BidScore(double Cost, double Value)
 
         return new BidScore(cost, value);
     }
+
+    /// <summary>
+    /// The lowest C − V the bid can reach whatever the jury says: every juror in <paramref name="jurors"/> votes the
+    /// score that helps it most under its weight (<see cref="JuryVote.MaxScore"/> for w_j ≥ 0, 0 for a negative w_j),
+    /// scored by <see cref="Of"/> itself. Real votes are a subset of these with scores no better, and floating-point
+    /// sums are monotone in each term, so the bid's judged score is never below this bound.
+    /// </summary>
+    public static BidScore BestCase(BidFeatures bid, IEnumerable<string> jurors, SaleWeights weights, ScoringTerms terms)
+    {
+        ArgumentNullException.ThrowIfNull(bid);
+        ArgumentNullException.ThrowIfNull(jurors);
+        ArgumentNullException.ThrowIfNull(weights);
+        var votes = jurors.Select(j => new JuryVote(j, weights.Juror(j) >= 0 ? JuryVote.MaxScore : 0)).ToList();
+        return Of(bid with { Votes = votes }, weights, terms);
+    }
 }

@@ -130,7 +130,7 @@ public static class SaleBench
         var quintileTotal = new int[5];
         var phases = default(AuctionPhaseOverhead);
         long episodeInput = 0, episodeOutput = 0;
-        int refinedWins = 0, fallbacks = 0, counted = 0, excluded = 0;
+        int refinedWins = 0, refinedRounds = 0, refinedJuriesSkipped = 0, fallbacks = 0, counted = 0, excluded = 0;
         for (var step = 0; step < order.Length; step++)
         {
             var (task, id) = tasks[order[step]];
@@ -150,6 +150,8 @@ public static class SaleBench
             episodeOutput += episode.OutputTokens;
             wins[auction.Winner]++;
             refinedWins += auction.WinnerRefined ? 1 : 0;
+            refinedRounds += auction.RefinedBids.Count > 0 ? 1 : 0;
+            refinedJuriesSkipped += auction.RefinedJurySkipped > 0 ? 1 : 0;
             fallbacks += auction.FallbackReason is null ? 0 : 1;
             counted += auction.Jury.Counted;
             excluded += auction.Jury.Invalid + auction.Jury.Missing;
@@ -173,6 +175,8 @@ public static class SaleBench
             (double)wins[largestName] / tasks.Count,
             [.. quintileWins.Select((w, q) => quintileTotal[q] == 0 ? 0 : (double)w / quintileTotal[q])],
             refinedWins,
+            refinedRounds,
+            refinedJuriesSkipped,
             fallbacks,
             counted,
             excluded,

@@ -62,13 +62,14 @@ public static class SaleBenchOutput
 
         console.Write(table);
 
-        var detail = new Table().AddColumns("variant", "wins per agent", "refined wins", "fallbacks", "votes counted / excluded", "smaller agents' win share by quintile of the task stream", "fit (MILP)");
+        var detail = new Table().AddColumns("variant", "wins per agent", "refined wins", "refined rounds / jury skipped", "fallbacks", "votes counted / excluded", "smaller agents' win share by quintile of the task stream", "fit (MILP)");
         foreach (var v in report.Variants)
         {
             detail.AddRow(
                 Markup.Escape(v.Name),
                 Markup.Escape(string.Join(" ", v.Wins.Select(w => $"{w.Key}:{w.Value}"))),
                 v.RefinedWins.ToString(inv),
+                $"{v.RefinedRounds} / {v.RefinedJuriesSkipped}",
                 v.Fallbacks.ToString(inv),
                 $"{v.VotesCounted} / {v.VotesExcluded}",
                 string.Join(" → ", v.SmallerWinShareByQuintile.Select(s => s.ToString("P0", inv))),

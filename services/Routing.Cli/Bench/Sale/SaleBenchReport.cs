@@ -22,6 +22,8 @@ public sealed record SaleVariantResult(
     double LargestWinShare,
     IReadOnlyList<double> SmallerWinShareByQuintile,
     int RefinedWins,
+    int RefinedRounds,
+    int RefinedJuriesSkipped,
     int Fallbacks,
     int VotesCounted,
     int VotesExcluded,
