@@ -23,6 +23,7 @@ public sealed class ValidationTests(SharedExecutorStack shared) : IClassFixture<
         { "idempotency_key", "" },
         { "cost_preference", "" },
         { "signals.self_confidence", "" },
+        { "signals.context_tokens", "" },
     };
 
     [Theory]
@@ -46,6 +47,7 @@ public sealed class ValidationTests(SharedExecutorStack shared) : IClassFixture<
             case "idempotency_key": request.IdempotencyKey = new string('k', 300); break;
             case "cost_preference": request.CostPreference = -1; break;
             case "signals.self_confidence": request.Signals = new StepSignals { SelfConfidence = 2 }; break;
+            case "signals.context_tokens": request.Signals = new StepSignals { ContextTokens = -1 }; break;
         }
 
         var error = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(request, ExecutorStack.Acme).ResponseAsync);

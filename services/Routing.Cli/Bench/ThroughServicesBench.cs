@@ -107,6 +107,9 @@ public static class ThroughServicesBench
                 ["Routing:AgentPool:SimulatorSeed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
                 // A loaded machine can miss the 500 ms production deadline; a fallback is not a routing decision.
                 ["Routing:Executor:PolicyTimeoutMilliseconds"] = "30000",
+                // RunTask declares each step's simulated context (signals.context_tokens), so reservations need no
+                // floor and bound a step exactly as the in-process budget-constrained decoding does.
+                ["Routing:Executor:InputTokenFloor"] = "0",
             };
             await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", cancellationToken, overrides);
             using var channel = GrpcChannel.ForAddress(stack.Executor.GrpcAddress);

@@ -72,7 +72,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
                 Agent = pinned?.Name,
                 CostPreference = request.HasCostPreference ? request.CostPreference : null,
                 IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"run-{step}"),
-                Signals = Signals(observation, last),
+                Signals = Signals(observation, last, task.PromptTokens),
             };
             StepResponse response;
             try
@@ -112,9 +112,12 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
     /// <summary>
     /// What an agent runtime knows about the last step: the tool's exit status (an error), whether the tool call was
     /// retried, the stated confidence. Taken from the simulator's observation of that step, the values the trainer's
-    /// feature bridge (<c>SimulatorStepFeatures</c>) reads, rather than guessed from the rendered text.
+    /// feature bridge (<c>SimulatorStepFeatures</c>) reads, rather than guessed from the rendered text. The context
+    /// size is the simulated agent's own (prompt, then every output and tool observation so far) — what it bills and
+    /// what the bridge's features count — which the rendered messages RunTask sends do not carry.
     /// </summary>
-    private static Pipeline.StepSignals Signals(string observation, StepObservation? last) => last is not { } o
-        ? Pipeline.StepSignals.None
-        : new Pipeline.StepSignals(observation, LastStepFailed: o.IsError, ErrorObserved: o.IsError, Retried: o.Retries > 0, SelfConfidence: o.Confidence);
+    private static Pipeline.StepSignals Signals(string observation, StepObservation? last, int promptTokens) => last is not { } o
+        ? new Pipeline.StepSignals(ContextTokens: promptTokens)
+        : new Pipeline.StepSignals(observation, LastStepFailed: o.IsError, ErrorObserved: o.IsError, Retried: o.Retries > 0, SelfConfidence: o.Confidence, RetryCount: o.Retries,
+            ContextTokens: (long)o.InputTokens + o.OutputTokens + o.ObservationTokens);
 }

@@ -38,7 +38,9 @@ public static class StepRequestMapping
             CostPreference = request.HasCostPreference ? request.CostPreference : null,
             Signals = signals is null
                 ? Pipeline.StepSignals.None
-                : new Pipeline.StepSignals(signals.Observation, signals.LastStepFailed, signals.ErrorObserved, signals.Retried, signals.HasSelfConfidence ? signals.SelfConfidence : null),
+                : new Pipeline.StepSignals(signals.Observation, signals.LastStepFailed, signals.ErrorObserved, signals.Retried, signals.HasSelfConfidence ? signals.SelfConfidence : null,
+                    signals.HasContextTokens ? signals.ContextTokens : null,
+                    signals.HasRetryCount ? (int)Math.Min(signals.RetryCount, int.MaxValue) : null),
         };
     }
 

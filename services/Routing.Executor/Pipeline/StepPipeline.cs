@@ -25,6 +25,9 @@ namespace Routing.Executor.Pipeline;
 /// </summary>
 public sealed class StepPipeline
 {
+    /// <summary>Largest <c>signals.context_tokens</c> accepted (16 Mi tokens, far above any model's window).</summary>
+    public const long MaxContextTokens = 16_777_216;
+
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
     private static readonly ReservationPurpose StepReservation = new("this step's worst case", "lower max_tokens or complete the task", "max_tokens");
@@ -121,7 +124,7 @@ public sealed class StepPipeline
 
         // One round trip: the idempotency key's claim (or the answer it already holds) and the task's step number.
         var signals = command.Signals;
-        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retried, signals.LastStepFailed,
+        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.CountedRetries, signals.LastStepFailed,
             command.IdempotencyKey, _options.LeaseSeconds);
         switch (begin.Outcome)
         {
@@ -160,12 +163,15 @@ public sealed class StepPipeline
 
         var toolsJson = command.Tools?.GetRawText();
         var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
-        var inputTokens = Math.Max(_options.InputTokenFloor, messageTokens);
+        // The caller may know its context better than a byte bound (its tokenizer; a simulated agent's billed
+        // context): the features take its count, and the reservation never goes below either.
+        var contextTokens = signals.ContextTokens is { } declared ? (int)declared : messageTokens;
+        var inputTokens = Math.Max(_options.InputTokenFloor, Math.Max(messageTokens, contextTokens));
         // A lone message is the task itself, not an observation: the trainer's bridge sees no observation on a first step.
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages.Count > 1 ? command.Messages[^1].Content : "";
         var features = new float[FeatureSchemaV1.Width];
         // The features see the context the caller sent; the floor only widens the reservation.
-        FeatureSchemaV1.Extract(state.ToStepState(messageTokens, signals.SelfConfidence), state.TaskText, observation, features);
+        FeatureSchemaV1.Extract(state.ToStepState(contextTokens, signals.SelfConfidence), state.TaskText, observation, features);
 
         var (agent, decision) = pinned is not null
             ? (pinned, Decision(pinned, RoutingReason.Pinned))
@@ -335,6 +341,10 @@ public sealed class StepPipeline
         if (command.CostPreference is { } lambda && (!double.IsFinite(lambda) || lambda < 0))
         {
             throw StepFailure.Invalid("cost_preference", $"must be a finite number ≥ 0 (got {lambda})");
+        }
+        if (command.Signals.ContextTokens is { } context && context is < 0 or > MaxContextTokens)
+        {
+            throw StepFailure.Invalid("signals.context_tokens", $"must be between 0 and {MaxContextTokens} (got {context})");
         }
         if (command.Signals.SelfConfidence is { } confidence && (!double.IsFinite(confidence) || confidence < 0 || confidence > 1))
         {

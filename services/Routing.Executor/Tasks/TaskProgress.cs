@@ -35,7 +35,8 @@ public sealed record TaskProgress
 
     public int RecentErrorBits { get; init; }
 
-    public int RecentRetryBits { get; init; }
+    /// <summary>Retry counts of the last three steps, two bits (0-3) each, newest lowest.</summary>
+    public int RecentRetryCounts { get; init; }
 
     public int SmallFailures { get; init; }
 
@@ -71,7 +72,7 @@ public sealed record TaskProgress
         ActionBeforeLast = ActionBeforeLast,
         LargeCallsSoFar = LargeCalls,
         RecentErrors = int.PopCount(RecentErrorBits),
-        RecentRetries = int.PopCount(RecentRetryBits),
+        RecentRetries = (RecentRetryCounts & 3) + ((RecentRetryCounts >> 2) & 3) + ((RecentRetryCounts >> 4) & 3),
         SmallModelFailures = SmallFailures,
         LastStepFailed = LastStepFailed,
         SelfConfidence = selfConfidence,
@@ -106,7 +107,7 @@ public sealed record TaskProgress
             LastAction = (PreviousAction)Int("last"),
             ActionBeforeLast = (PreviousAction)Int("before_last"),
             RecentErrorBits = Int("errors"),
-            RecentRetryBits = Int("retries"),
+            RecentRetryCounts = Int("retry_counts"),
             SmallFailures = Int("small_failures"),
             LastStepFailed = Int("last_failed") == 1,
             Completed = Int("completed") == 1,

@@ -97,11 +97,11 @@ public sealed class TaskStore
     /// claim expires with the reservation's lease, so a crashed attempt does not block retries forever.
     /// </summary>
     public async Task<StepBegin> BeginStepAsync(
-        string tenant, string taskId, bool errorObserved, bool retried, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds)
+        string tenant, string taskId, bool errorObserved, int retries, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds)
     {
         RedisKey[] keys = idempotencyKey is null ? [TaskKey(tenant, taskId)] : [TaskKey(tenant, taskId), StepKey(tenant, taskId, idempotencyKey)];
         var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), keys,
-            [errorObserved ? 1 : 0, retried ? 1 : 0, lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
+            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, Pipeline.StepSignals.MaxCountedRetries), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
         switch ((string)reply[0]!)
         {
             case "missing":

@@ -10,6 +10,6 @@ if redis.call('EXISTS', key) == 1 then
 end
 redis.call('HSET', key, 'limit', ARGV[1], 'cap', ARGV[2], 'horizon', ARGV[3], 'text', ARGV[4],
   'remaining', ARGV[1], 'large_left', ARGV[2], 'started', 0, 'steps', 0, 'large', 0, 'last', 0, 'before_last', 0,
-  'errors', 0, 'retries', 0, 'small_failures', 0, 'last_failed', 0, 'completed', 0)
+  'errors', 0, 'retry_counts', 0, 'small_failures', 0, 'last_failed', 0, 'completed', 0)
 redis.call('PEXPIRE', key, ARGV[5])
 return {'created', redis.call('HGETALL', key)}
