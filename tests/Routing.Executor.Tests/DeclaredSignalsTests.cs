@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Routing.Contracts.Executor.V1;
 using Routing.Features;
@@ -64,6 +65,49 @@ public sealed class DeclaredSignalsTests(SharedExecutorStack shared) : IClassFix
         var steps = await StepRecordsAsync(taskId);
 
         Assert.Equal(1f / 3, Features(steps[1])[FeatureSchemaV1.RecentRetries], 6);
+    }
+
+    [Fact]
+    public async Task AnHttpCallerDeclaresTheSameThroughHeaders()
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await Stack.OpenAsync(taskId, 10_000_000);
+        const string Body = """{"model":"small","max_tokens":100,"messages":[{"role":"user","content":"hello"}]}""";
+        using (var first = await Stack.Http.SendAsync(Stack.ChatRequest(taskId, Body)))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        var declared = Stack.ChatRequest(taskId, Body);
+        declared.Headers.Add("X-Routing-Context-Tokens", "50000");
+        declared.Headers.Add("X-Routing-Retry-Count", "2");
+        using (var second = await Stack.Http.SendAsync(declared))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        }
+
+        var steps = await StepRecordsAsync(taskId);
+
+        Assert.Equal(Expected(new StepState { ContextTokens = 50_000 }, FeatureSchemaV1.ContextTokensLog), Features(steps[1])[FeatureSchemaV1.ContextTokensLog], 6);
+        Assert.Equal(2f / 3, Features(steps[1])[FeatureSchemaV1.RecentRetries], 6);
+    }
+
+    [Theory]
+    [InlineData("X-Routing-Context-Tokens", "-5")]
+    [InlineData("X-Routing-Context-Tokens", "99999999999")]
+    [InlineData("X-Routing-Retry-Count", "two")]
+    public async Task ABadDeclarationHeaderIsNamedAndNothingRuns(string header, string value)
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await Stack.OpenAsync(taskId, 10_000_000);
+        var request = Stack.ChatRequest(taskId, """{"model":"auto","messages":[{"role":"user","content":"x"}]}""");
+        request.Headers.Add(header, value);
+
+        using var response = await Stack.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(header, json.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(0, (await Stack.LedgerAsync(taskId)).CommittedMicros);
     }
 
     private async Task<List<JsonElement>> StepRecordsAsync(string taskId) =>

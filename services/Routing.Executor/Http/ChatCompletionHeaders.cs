@@ -12,6 +12,12 @@ public static class ChatCompletionHeaders
     /// <summary>Optional cost preference λ ≥ 0 for the step's routing decision.</summary>
     public const string CostPreference = "X-Routing-Cost-Preference";
 
+    /// <summary>Optional: the caller's own count of the call's context tokens (<c>signals.context_tokens</c> over gRPC).</summary>
+    public const string ContextTokens = "X-Routing-Context-Tokens";
+
+    /// <summary>Optional: how often the last tool call was retried (<c>signals.retry_count</c> over gRPC).</summary>
+    public const string RetryCount = "X-Routing-Retry-Count";
+
     public const string Agent = "X-Routing-Agent";
 
     public const string CostMicros = "X-Routing-Cost-Micros";

@@ -14,7 +14,7 @@ public static class ChatCompletionRequest
 {
     public sealed record Parsed(StepCommand Command, bool Stream, bool IncludeUsage);
 
-    public static Parsed Parse(ReadOnlyMemory<byte> body, string taskId, string? idempotencyKey, double? costPreference)
+    public static Parsed Parse(ReadOnlyMemory<byte> body, string taskId, string? idempotencyKey, double? costPreference, StepSignals? signals = null)
     {
         JsonDocument document;
         try
@@ -74,6 +74,7 @@ public static class ChatCompletionRequest
                 Logprobs = OptionalBool(root, "logprobs"),
                 TopLogprobs = OptionalInt(root, "top_logprobs") ?? 0,
                 CostPreference = costPreference,
+                Signals = signals ?? StepSignals.None,
             };
             return new Parsed(command, stream, includeUsage);
         }

@@ -62,7 +62,7 @@ public static class OpenAiEndpoints
                     $"Missing required header '{ChatCompletionHeaders.TaskId}': open a task (POST /v1/routing/tasks) and name it on every call."));
             }
             var key = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
-            var request = ChatCompletionRequest.Parse(await ReadBodyAsync(context), taskId, key.Length > 0 ? key : null, CostPreference(context));
+            var request = ChatCompletionRequest.Parse(await ReadBodyAsync(context), taskId, key.Length > 0 ? key : null, CostPreference(context), DeclaredSignals(context));
             var pipeline = services.GetRequiredService<StepPipeline>();
             if (request.Stream)
             {
@@ -264,6 +264,28 @@ public static class OpenAiEndpoints
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var lambda)
             ? lambda
             : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.CostPreference, $"Header '{ChatCompletionHeaders.CostPreference}' must be a number ≥ 0 (got '{value}')."));
+    }
+
+    /// <summary>What an HTTP caller may declare about its context and last tool call, as gRPC's <c>signals</c> carry it.</summary>
+    private static Pipeline.StepSignals? DeclaredSignals(HttpContext context)
+    {
+        var contextTokens = DeclaredCount(context, ChatCompletionHeaders.ContextTokens, StepPipeline.MaxContextTokens);
+        var retries = DeclaredCount(context, ChatCompletionHeaders.RetryCount, int.MaxValue);
+        return contextTokens is null && retries is null
+            ? null
+            : new Pipeline.StepSignals(Retried: retries > 0, ContextTokens: contextTokens, RetryCount: retries is { } r ? (int)r : null);
+    }
+
+    private static long? DeclaredCount(HttpContext context, string header, long max)
+    {
+        var value = context.Request.Headers[header].ToString();
+        if (value.Length == 0)
+        {
+            return null;
+        }
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count <= max
+            ? count
+            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(header, string.Create(CultureInfo.InvariantCulture, $"Header '{header}' must be a whole number from 0 to {max} (got '{value}').")));
     }
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context)
