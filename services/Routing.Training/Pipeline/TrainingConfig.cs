@@ -184,7 +184,7 @@ public sealed record BopoConfig
     public double Clip { get; set; } = 0.2;
 
     /// <summary>β: weight of KL(π ‖ π_SFT) per step (0 drops the term).</summary>
-    public double KlWeight { get; set; } = 0.01;
+    public double KlWeight { get; set; } = 0.003;
 
     /// <summary>Smallest standard deviation the advantage is divided by (groups with equal rewards).</summary>
     public double AdvantageStdFloor { get; set; } = 0.1;
