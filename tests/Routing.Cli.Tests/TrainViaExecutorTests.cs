@@ -26,8 +26,15 @@ public sealed class TrainViaExecutorTests
     /// <summary>The tiny configuration on two tasks per cell: 20 tasks × 3 attempts × 2 boundary policies through RunTask, and the hard tasks' sweep.</summary>
     private static TrainingConfig Config() => TrainingConfig.Tiny(Seed) with { TrainingTasksPerCell = 2, ValidationTasksPerCell = 2 };
 
+    // Every test assembly runs at once on CI's two cores: the production deadlines (budget 2 s) can pass there, and a
+    // refused step ends the run (a cut-short boundary episode would mislabel its task), so the deadlines are generous.
     private static Task<LocalStack> StartAsync(ulong simulatorSeed) => LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None,
-        new Dictionary<string, string?> { ["Routing:AgentPool:SimulatorSeed"] = simulatorSeed.ToString(CultureInfo.InvariantCulture) });
+        new Dictionary<string, string?>
+        {
+            ["Routing:AgentPool:SimulatorSeed"] = simulatorSeed.ToString(CultureInfo.InvariantCulture),
+            ["Routing:Executor:BudgetTimeoutMilliseconds"] = "30000",
+            ["Routing:Executor:PolicyTimeoutMilliseconds"] = "30000",
+        });
 
     [Fact]
     public async Task BoundaryRolloutsThroughTheExecutorEqualTheInProcessRolloutsAndTrainAPolicy()

@@ -105,8 +105,10 @@ public static class ThroughServicesBench
                 ["Routing:AgentPool:File"] = agentsFile,
                 ["Routing:AgentPool:UseSimulator"] = "false",
                 ["Routing:AgentPool:SimulatorSeed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
-                // A loaded machine can miss the 500 ms production deadline; a fallback is not a routing decision.
+                // A loaded machine can miss the production deadlines (policy 500 ms, budget 2 s); a fallback is not a
+                // routing decision and a refused step is not a budget decision.
                 ["Routing:Executor:PolicyTimeoutMilliseconds"] = "30000",
+                ["Routing:Executor:BudgetTimeoutMilliseconds"] = "30000",
                 // RunTask declares each step's simulated context (signals.context_tokens), so reservations need no
                 // floor and bound a step exactly as the in-process budget-constrained decoding does.
                 ["Routing:Executor:InputTokenFloor"] = "0",
