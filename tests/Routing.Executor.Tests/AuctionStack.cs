@@ -1,9 +1,5 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Memory.V1;
-using Routing.Memory;
-using Routing.Memory.Index;
 using Routing.Simulation.Server;
 using Routing.Testing;
 
@@ -21,16 +17,16 @@ public sealed class AuctionStack : IAsyncDisposable
     public static readonly (string Name, long Price)[] Pool = [("qwen3-4b", 50_000), ("qwen3-8b", 90_000), ("qwen3-14b", 160_000), ("qwen3-32b", 360_000)];
 
     private readonly SimulatorServer _simulator;
-    private readonly LoopbackService _memory;
+    private readonly MemoryServiceInstance _memory;
     private readonly string _agentsFile;
 
-    private AuctionStack(SimulatorServer simulator, LoopbackService memory, ExecutorStack executor, string agentsFile)
+    private AuctionStack(SimulatorServer simulator, MemoryServiceInstance memory, ExecutorStack executor, string agentsFile)
     {
         _simulator = simulator;
         _memory = memory;
         Executor = executor;
         _agentsFile = agentsFile;
-        Memory = new MemoryService.MemoryServiceClient(memory.Channel);
+        Memory = memory.Client;
     }
 
     public ExecutorStack Executor { get; }
@@ -40,7 +36,7 @@ public sealed class AuctionStack : IAsyncDisposable
     public static async Task<AuctionStack> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var simulator = await SimulatorServer.StartAsync(new SimulatorServerOptions { Port = 0, Seed = 4_242 });
-        var memory = await StartMemoryAsync();
+        var memory = await MemoryServiceInstance.StartAsync();
         var agentsFile = Path.Combine(Path.GetTempPath(), $"routing-auction-agents-{Guid.NewGuid():N}.json");
         var endpoint = new Uri(simulator.Address, "v1");
         var agents = string.Join(",\n", Pool.Select((p, i) => string.Create(CultureInfo.InvariantCulture,
@@ -67,20 +63,6 @@ public sealed class AuctionStack : IAsyncDisposable
         await _memory.DisposeAsync();
         await _simulator.DisposeAsync();
         File.Delete(_agentsFile);
-    }
-
-    private static async Task<LoopbackService> StartMemoryAsync()
-    {
-        var configuration = LoopbackService.Settings(new Dictionary<string, string?>
-        {
-            ["Routing:Redis:ConnectionString"] = TestRedis.ConnectionString,
-            ["Routing:Memory:KeyPrefix"] = TestRedis.UniquePrefix(),
-            ["Routing:Memory:ChangePollMilliseconds"] = "50",
-        }, null);
-        var app = MemoryServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
-        var service = await LoopbackService.StartAsync(app);
-        await app.Services.GetRequiredService<MemoryIndex>().WhenReady.WaitAsync(TimeSpan.FromSeconds(30));
-        return service;
     }
 }
 

@@ -1,4 +1,5 @@
 using Routing.Contracts.Memory.V1;
+using Routing.Testing;
 using Xunit;
 
 namespace Routing.Memory.Tests;

@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Memory.V1;
-using Routing.Memory;
-using Routing.Memory.Index;
 using Routing.Sale.Memory;
 using Routing.Testing;
 using Xunit;
@@ -12,7 +8,7 @@ namespace Routing.Sale.Tests;
 /// <summary>The real memory service (Kestrel, gRPC, Redis or embedded Garnet) on loopback, shared by a test class.</summary>
 public sealed class MemoryOnLoopback : IAsyncLifetime
 {
-    private LoopbackService? _service;
+    private MemoryServiceInstance? _instance;
 
     public MemoryService.MemoryServiceClient Client { get; private set; } = null!;
 
@@ -22,16 +18,8 @@ public sealed class MemoryOnLoopback : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = LoopbackService.Settings(new Dictionary<string, string?>
-        {
-            ["Routing:Redis:ConnectionString"] = TestRedis.ConnectionString,
-            ["Routing:Memory:KeyPrefix"] = TestRedis.UniquePrefix(),
-            ["Routing:Memory:ChangePollMilliseconds"] = "50",
-        }, null);
-        var app = MemoryServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
-        _service = await LoopbackService.StartAsync(app);
-        await app.Services.GetRequiredService<MemoryIndex>().WhenReady.WaitAsync(TimeSpan.FromSeconds(30));
-        Client = new MemoryService.MemoryServiceClient(_service.Channel);
+        _instance = await MemoryServiceInstance.StartAsync();
+        Client = _instance.Client;
         Memory = new GrpcAuctionMemory(Client);
     }
 
@@ -44,9 +32,9 @@ public sealed class MemoryOnLoopback : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_service is not null)
+        if (_instance is not null)
         {
-            await _service.DisposeAsync();
+            await _instance.DisposeAsync();
         }
     }
 }

@@ -2,13 +2,16 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Memory.V1;
+using Routing.Memory;
 using Routing.Memory.Index;
 using Routing.ServiceDefaults.Options;
-using Routing.Testing;
 
-namespace Routing.Memory.Tests;
+namespace Routing.Testing;
 
-/// <summary>A real memory service on loopback (Kestrel, gRPC) over a given Redis, with a client to it.</summary>
+/// <summary>
+/// A real memory service on loopback (Kestrel, gRPC) over a given Redis, with a client to it: the memory service's own
+/// tests, the SALE tests and the executor's auction tests all host it this one way.
+/// </summary>
 public sealed class MemoryServiceInstance : IAsyncDisposable
 {
     private readonly LoopbackService _service;
