@@ -8,11 +8,8 @@ public sealed record StepSignals(
     string Observation = "", bool LastStepFailed = false, bool ErrorObserved = false, bool Retried = false, double? SelfConfidence = null, long? ContextTokens = null,
     int? RetryCount = null)
 {
-    /// <summary>Most retries of one step the task state keeps (two bits per step of the three-step window).</summary>
-    public const int MaxCountedRetries = 3;
-
-    /// <summary>The last step's retries as the features count them: the caller's count, else one for <see cref="Retried"/>.</summary>
-    public int CountedRetries => Math.Min(MaxCountedRetries, RetryCount ?? (Retried ? 1 : 0));
+    /// <summary>The last step's retries: the caller's count, else one for <see cref="Retried"/> (the task state caps it, <see cref="Tasks.TaskProgress.MaxRetriesPerStep"/>).</summary>
+    public int Retries => RetryCount ?? (Retried ? 1 : 0);
 
     public static readonly StepSignals None = new();
 }

@@ -124,7 +124,7 @@ public sealed class StepPipeline
 
         // One round trip: the idempotency key's claim (or the answer it already holds) and the task's step number.
         var signals = command.Signals;
-        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.CountedRetries, signals.LastStepFailed,
+        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
             command.IdempotencyKey, _options.LeaseSeconds);
         switch (begin.Outcome)
         {

@@ -35,7 +35,10 @@ public sealed record TaskProgress
 
     public int RecentErrorBits { get; init; }
 
-    /// <summary>Retry counts of the last three steps, two bits (0-3) each, newest lowest.</summary>
+    /// <summary>Most retries of one step the task state keeps: two bits per step of the three-step window.</summary>
+    public const int MaxRetriesPerStep = 3;
+
+    /// <summary>Retry counts of the last three steps, two bits (0-<see cref="MaxRetriesPerStep"/>) each, newest lowest.</summary>
     public int RecentRetryCounts { get; init; }
 
     public int SmallFailures { get; init; }

@@ -101,7 +101,7 @@ public sealed class TaskStore
     {
         RedisKey[] keys = idempotencyKey is null ? [TaskKey(tenant, taskId)] : [TaskKey(tenant, taskId), StepKey(tenant, taskId, idempotencyKey)];
         var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), keys,
-            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, Pipeline.StepSignals.MaxCountedRetries), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
+            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, TaskProgress.MaxRetriesPerStep), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
         switch ((string)reply[0]!)
         {
             case "missing":
