@@ -31,9 +31,6 @@ public sealed class BudgetServiceInstance : IAsyncDisposable
         var configuration = LoopbackService.Settings(new Dictionary<string, string?>
         {
             ["Routing:Redis:ConnectionString"] = redis ?? TestRedis.ConnectionString,
-            // Generous: CI runs every test assembly at once on two cores against one redis-server with
-            // appendfsync always, and a 1 s timeout flaked there. Fault tests kill Redis, which fails fast anyway.
-            ["Routing:Redis:CommandTimeoutMilliseconds"] = "5000",
             ["Routing:Budget:KeyPrefix"] = keyPrefix ?? TestRedis.UniquePrefix(),
             ["Routing:Budget:SweepIntervalSeconds"] = "1",
         }, settings);

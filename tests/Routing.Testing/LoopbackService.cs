@@ -34,6 +34,13 @@ public sealed class LoopbackService : IAsyncDisposable
             ["Routing:Service:GrpcPort"] = "0",
             ["Routing:Service:MetricsPort"] = "0",
             ["Routing:Logging:Format"] = "none",
+            // Generous deadlines for every service a test hosts: CI runs all test assemblies at once on two cores
+            // against one redis-server with appendfsync always, and the production defaults (2 s Redis commands,
+            // 2 s budget and 0.5 s policy calls from the executor) flaked there. Tests of timeouts set their own;
+            // tests that stop Redis or a service fail fast on the refused connection anyway.
+            ["Routing:Redis:CommandTimeoutMilliseconds"] = "10000",
+            ["Routing:Executor:BudgetTimeoutMilliseconds"] = "10000",
+            ["Routing:Executor:PolicyTimeoutMilliseconds"] = "10000",
         };
         foreach (var layer in new[] { serviceSettings, overrides ?? new Dictionary<string, string?>() })
         {

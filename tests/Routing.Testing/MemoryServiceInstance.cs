@@ -42,9 +42,6 @@ public sealed class MemoryServiceInstance : IAsyncDisposable
         var configuration = LoopbackService.Settings(new Dictionary<string, string?>
         {
             ["Routing:Redis:ConnectionString"] = redis ?? TestRedis.ConnectionString,
-            // Generous: CI runs every test assembly at once on two cores against one redis-server with
-            // appendfsync always, and a 1 s timeout flaked there. Fault tests kill Redis, which fails fast anyway.
-            ["Routing:Redis:CommandTimeoutMilliseconds"] = "5000",
             ["Routing:Memory:KeyPrefix"] = keyPrefix,
             ["Routing:Memory:ChangePollMilliseconds"] = "50",
         }, settings);
