@@ -32,13 +32,20 @@ public sealed record FitOptions
 
     public ScoringTerms Terms { get; init; } = ScoringTerms.Full;
 
+    /// <summary>Random weight vectors tried, besides a small grid, for the solver's warm start.</summary>
+    public int StartSamples { get; init; } = 2_000;
+
+    /// <summary>Seed of those samples: the fit is deterministic for a given seed and time limit.</summary>
+    public int Seed { get; init; } = 1;
+
     public string Version { get; init; } = "sale-weights-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The fitted weights and how the program went.</summary>
 /// <param name="SolverPicked">Training tasks whose fitted winner solved them.</param>
 /// <param name="CheapestSolverPicked">Training tasks whose fitted winner is the cheapest agent that solved them.</param>
-public sealed record FitResult(SaleWeightsDocument Weights, string Status, double Objective, double WorstWinnerScore, int SolverPicked, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins);
+/// <param name="StartObjective">The warm start's objective: the solver's is never worse; lower means it improved on the start.</param>
+public sealed record FitResult(SaleWeightsDocument Weights, string Status, double Objective, double StartObjective, double WorstWinnerScore, int SolverPicked, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins);
 
 /// <summary>
 /// Fits w = (w_c, w_h, w_1..w_n) by the min–max mixed-integer program of DESIGN §2.2 (docs/sale.md):
@@ -131,10 +138,10 @@ public static class SaleWeightFitter
         solver.Minimize(z - (weight * reward));
 
         // Warm start: SCIP's relaxation of big-M argmin constraints is weak, and from a poor start it rarely improves
-        // within a minute on a few hundred tasks. The start is the best, by this program's own objective, of a
-        // small grid of weight vectors (all-zero included), with each task's winner under it; the solver then
-        // improves on it or proves it optimal, and its status is reported as it is.
-        var start = WarmStart(tasks, agents, options, terms, bigM, weight);
+        // within a minute on a few hundred tasks. The start (FitWarmStart) is the best feasible point, by this
+        // program's own objective, of a grid and seeded random weight vectors, with each task's winner under it; the
+        // solver then improves on it or proves it optimal, and its status is reported as it is.
+        var start = FitWarmStart.Find(tasks, agents, options, bigM, weight);
         var hintVariables = new List<Variable> { wc, wh, z };
         var hintValues = new List<double> { start.Weights.Cost, start.Weights.Entropy, start.Z };
         foreach (var (name, w) in wj)
@@ -180,6 +187,7 @@ public static class SaleWeightFitter
                 Solver = "OR-Tools " + Google.OrTools.Init.OrToolsVersion.VersionString() + " SCIP",
                 Status = status.ToString(),
                 Objective = solver.Objective().Value(),
+                WarmStartObjective = start.Objective,
                 WorstWinnerScore = worst,
                 Tasks = tasks.Count,
                 TasksWithSolver = solved,
@@ -189,7 +197,7 @@ public static class SaleWeightFitter
                 CreatedAt = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             },
         };
-        return new FitResult(document, status.ToString(), solver.Objective().Value(), worst, solverPicked, picked, solved, wins);
+        return new FitResult(document, status.ToString(), solver.Objective().Value(), start.Objective, worst, solverPicked, picked, solved, wins);
     }
 
     /// <summary>Re-runs the auction's own argmin with the weights: wins per agent, solver and cheapest-solver hits, worst winner score.</summary>
@@ -239,57 +247,8 @@ public static class SaleWeightFitter
         return best;
     }
 
-    private sealed record Start(SaleWeights Weights, int[] Winners, double Z);
-
-    private static Start WarmStart(IReadOnlyList<TrainingTask> tasks, IReadOnlyList<string> agents, FitOptions options, ScoringTerms terms, double bigM, double weight)
-    {
-        Start? best = null;
-        var bestObjective = double.PositiveInfinity;
-        double[] fractions = [0, 0.25, 0.5, 1];
-        double[] entropy = terms.Entropy ? [-0.5, 0, 0.5] : [0];
-        double[] jury = terms.Jury ? fractions : [0];
-        foreach (var c in fractions)
-        {
-            foreach (var h in entropy)
-            {
-                foreach (var j in jury)
-                {
-                    var w = new SaleWeights
-                    {
-                        Version = "start",
-                        Cost = c * options.MaxCostWeight,
-                        Entropy = h * options.MaxEntropyWeight,
-                        Jurors = agents.ToDictionary(a => a, _ => j * options.MaxJurorWeight, StringComparer.Ordinal),
-                    };
-                    var winners = new int[tasks.Count];
-                    double reward = 0, z = -bigM;
-                    for (var t = 0; t < tasks.Count; t++)
-                    {
-                        if (tasks[t].Bids.Count == 0)
-                        {
-                            continue;
-                        }
-
-                        var i = winners[t] = Winner(tasks[t].Bids, w, terms);
-                        reward += Reward(tasks[t], i, options);
-                        z = Math.Max(z, BidScore.Of(tasks[t].Bids[i], w, terms).Score);
-                    }
-
-                    var objective = z - (weight * reward);
-                    if (objective < bestObjective)
-                    {
-                        bestObjective = objective;
-                        best = new Start(w, winners, z);
-                    }
-                }
-            }
-        }
-
-        return best!;
-    }
-
     /// <summary>r_ti: a solver earns 1 − β·π; a non-solver of a solved task 0; on an unsolved task, fail cheaply.</summary>
-    private static double Reward(TrainingTask task, int i, FitOptions options)
+    internal static double Reward(TrainingTask task, int i, FitOptions options)
     {
         var bid = task.Bids[i];
         return task.Solvers.Contains(bid.Bidder) ? 1 - (options.CostPreference * bid.RelativePrice)
@@ -310,7 +269,7 @@ public static class SaleWeightFitter
         return best;
     }
 
-    private static bool Cheaper(BidFeatures a, BidFeatures b) =>
+    internal static bool Cheaper(BidFeatures a, BidFeatures b) =>
         a.RelativePrice < b.RelativePrice || (a.RelativePrice == b.RelativePrice && string.CompareOrdinal(a.Bidder, b.Bidder) < 0);
 
     private static LinearExpr Score(BidFeatures bid, Variable wc, Variable wh, Dictionary<string, Variable> wj, ScoringTerms terms)

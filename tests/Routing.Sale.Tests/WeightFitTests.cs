@@ -56,4 +56,68 @@ public class WeightFitTests
         Assert.Equal(4, result.CheapestSolverPicked);
         Assert.Equal(4, result.Wins["large"]);
     }
+
+    /// <summary>
+    /// At the grid point w_c = 1, w_j = 0.25 the large bid scores 0.0005 below the cheaper small one: the auction
+    /// would give it to large, but the program requires a winner a full margin (10⁻³) below every cheaper bid, so
+    /// that point violates a constraint. SCIP discards such a hint silently and starts from nothing, so the warm
+    /// start must never be one.
+    /// </summary>
+    [Fact]
+    public void WarmStartNeverViolatesTheMarginConstraints()
+    {
+        var tasks = new[]
+        {
+            new TrainingTask
+            {
+                TaskId = "near-tie",
+                Bids = [Bid("small", 0.2505, 100, 2), Bid("large", 1, 50, 3)],
+                Solvers = ["large"],
+            },
+        };
+        var options = new FitOptions { Terms = ScoringTerms.Full with { Entropy = false }, StartSamples = 0 };
+
+        var start = FitWarmStart.Find(tasks, ["judge"], options, bigM: 100, rewardWeight: 1_000);
+
+        Assert.True(start.Infeasible > 0, "the near-tie grid point should have been found infeasible");
+        AssertMarginsHold(tasks, start, options);
+    }
+
+    /// <summary>On random instances the start is feasible and the solver's answer is never worse than it.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SolverEndsNoWorseThanItsFeasibleWarmStart(int seed)
+    {
+        var random = new Random(seed);
+        string[] agents = ["a", "b", "c"];
+        double[] prices = [0.2, 0.5, 1];
+        var tasks = Enumerable.Range(0, 40).Select(t => new TrainingTask
+        {
+            TaskId = "t" + t,
+            Bids = [.. agents.Select((a, i) => new BidFeatures(a, prices[i], random.Next(20, 200), random.NextDouble(),
+                [.. agents.Select(j => new JuryVote(j, random.Next(0, 6)))]))],
+            Solvers = [.. agents.Where((_, i) => random.NextDouble() < 0.3 + (0.2 * i))],
+        }).ToList();
+        var options = new FitOptions { TimeLimit = TimeSpan.FromSeconds(2), StartSamples = 200, Seed = seed };
+
+        var result = SaleWeightFitter.Fit(tasks, agents, options);
+
+        Assert.True(result.Objective <= result.StartObjective + 1e-6, $"solver {result.Objective} vs warm start {result.StartObjective}");
+        AssertMarginsHold(tasks, FitWarmStart.Find(tasks, agents, options, bigM: 1_000, rewardWeight: 1e5), options);
+    }
+
+    private static void AssertMarginsHold(IReadOnlyList<TrainingTask> tasks, FitStart start, FitOptions options)
+    {
+        for (var t = 0; t < tasks.Count; t++)
+        {
+            var bids = tasks[t].Bids;
+            var winner = BidScore.Of(bids[start.Winners[t]], start.Weights, options.Terms).Score;
+            foreach (var bid in bids.Where(b => SaleWeightFitter.Cheaper(b, bids[start.Winners[t]])))
+            {
+                Assert.True(BidScore.Of(bid, start.Weights, options.Terms).Score >= winner + options.Margin - 1e-12, $"task {tasks[t].TaskId}: {bid.Bidder} within the margin of the winner");
+            }
+        }
+    }
 }

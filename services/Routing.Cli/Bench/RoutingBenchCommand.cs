@@ -40,7 +40,7 @@ public static class RoutingBenchCommand
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var sale = new Option<bool>("--sale") { Description = "Also run SALE strategy auctions (and ablations) on the sale pool, next to the largest agent alone and the oracle (needs --pool sale)." };
         var saleTasks = new Option<int>("--sale-tasks-per-cell") { Description = "Held-out tasks per cell for the SALE rows (each is a full auction).", DefaultValueFactory = _ => 100 };
-        var saleTrain = new Option<int>("--sale-train-tasks-per-cell") { Description = "Training tasks per cell for the SALE weight fits.", DefaultValueFactory = _ => 20 };
+        var saleTrain = new Option<int>("--sale-train-tasks-per-cell") { Description = "Training tasks per cell for the SALE weight fits (fewer than ~30 per cell over-fit: docs/sale.md).", DefaultValueFactory = _ => 30 };
         var saleFit = new Option<int>("--sale-fit-seconds") { Description = "Time limit of each SALE weight fit (MILP).", DefaultValueFactory = _ => 30 };
         var saleVariants = new Option<string?>("--sale-variants") { Description = "Comma-separated subset of: " + string.Join(", ", SaleVariant.All.Select(v => v.Name)) + " (default: all)." };
         var redis = new Option<string?>("--redis") { Description = "Redis for the SALE rows' memory service. Default: an embedded Redis-compatible server." };

@@ -104,7 +104,7 @@ public static class TrainSaleWeightsCommand
             var result = SaleWeightFitter.Fit(training, agents, options);
             SaleWeightsFile.Write(parse.GetValue(output)!, result.Weights);
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(inv, $"solver {result.Weights.Training!.Solver}: {result.Status}, objective {result.Objective:0.####}, worst winner C−V {result.WorstWinnerScore:0.####}"));
+            Console.WriteLine(string.Create(inv, $"solver {result.Weights.Training!.Solver}: {result.Status}, objective {result.Objective:0.####} (warm start {result.StartObjective:0.####}), worst winner C−V {result.WorstWinnerScore:0.####}"));
             Console.WriteLine(string.Create(inv, $"training tasks {training.Count}: winner solved {result.SolverPicked}, cheapest solver picked {result.CheapestSolverPicked} of {result.TasksWithSolver} solvable"));
             Console.WriteLine("wins per agent: " + string.Join(", ", agents.Select(a => string.Create(inv, $"{a} {result.Wins.GetValueOrDefault(a)}"))));
             Console.WriteLine(string.Create(inv, $"weights {result.Weights.Version}: w_c {result.Weights.Cost:0.####}, w_h {result.Weights.Entropy:0.####}, ") + string.Join(", ", result.Weights.Jurors.Select(j => string.Create(inv, $"w[{j.Key}] {j.Value:0.####}"))));

@@ -44,6 +44,9 @@ public sealed record SaleTrainingSummary
 
     public double Objective { get; init; }
 
+    /// <summary>The objective of the solver's warm start (docs/sale.md); Objective below it means the solver improved on it.</summary>
+    public double WarmStartObjective { get; init; }
+
     public double WorstWinnerScore { get; init; }
 
     public int Tasks { get; init; }
