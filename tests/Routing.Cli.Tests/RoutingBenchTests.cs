@@ -56,4 +56,25 @@ public sealed class RoutingBenchTests
         Assert.Contains(problems, p => p.StartsWith("--random-p", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("unknown strategy 'sale'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void CostPreferencesNeedPoliciesAndNumbersInRange()
+    {
+        var withoutPolicies = new RoutingBenchSettings(new FrontierSettings { TasksPerCell = 1 }, CostPreferences: ["0.5"]).Validate();
+        Assert.Contains(withoutPolicies, p => p.StartsWith("--cost-preferences applies to trained policies", StringComparison.Ordinal));
+
+        var policies = Directory.CreateTempSubdirectory("routing-policies-");
+        try
+        {
+            var bad = new RoutingBenchSettings(new FrontierSettings { TasksPerCell = 1 }, PoliciesDirectory: policies.FullName, CostPreferences: ["-1", "x", "1001", "NaN"]).Validate();
+            foreach (var text in new[] { "-1", "x", "1001", "NaN" })
+            {
+                Assert.Contains(bad, p => p.Contains($"'{text}' is not a number between 0 and 1000", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            policies.Delete(recursive: true);
+        }
+    }
 }

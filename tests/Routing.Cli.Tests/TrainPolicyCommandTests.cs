@@ -28,6 +28,17 @@ public sealed class TrainPolicyCommandTests
             Assert.Equal(["first-large(1)", "sft-only", "bopo", "bopo-no-ref", "bopo-no-hard", "vanilla-rl"], report.Strategies.Select(s => s.Name));
             Assert.Equal(0, report.TotalOverruns);
 
+            // Operating points: λ 0 is the plain row; at λ 2 the large model can never win (its probability edge is
+            // at most 1, its cost term 2 × (1 − the pair's cost ratio) > 1), whatever the network says.
+            var points = RoutingBenchCommand.Run(new RoutingBenchSettings(
+                new FrontierSettings { TasksPerCell = 3, Seed = 99_003 }, Only: ["always-small"], PoliciesDirectory: outDir, CostPreferences: ["0", "2"]));
+            var bopo = points.Strategies.Single(s => s.Name == "bopo");
+            var bopoAt2 = points.Strategies.Single(s => s.Name == "bopo@2");
+            Assert.Equal(0, bopoAt2.Overall.LargeCalls);
+            Assert.Equal(points.Strategies.Single(s => s.Name == "always-small").Overall, bopoAt2.Overall);
+            Assert.Equal(report.Strategies.Count(s => s.Name.StartsWith("bopo", StringComparison.Ordinal)) * 2, points.Strategies.Count(s => s.Name.StartsWith("bopo", StringComparison.Ordinal)));
+            Assert.True(bopo.Overall.Episodes > 0);
+
             Assert.NotEqual(0, await Invoke("train", "policy", "--tiny", "--publish", publishDir, "--version", "v7"));
         }
         finally

@@ -37,6 +37,7 @@ public static class RoutingBenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var policies = new Option<string?>("--policies") { Description = "Also run every trained policy DIR/<name>/model.onnx (e.g. the --out of `routing train policy --ablations`) as strategy <name>." };
+        var costPreferences = new Option<string?>("--cost-preferences") { Description = "Operating points λ for the --policies (comma-separated, each 0–1000): one row per policy and λ, named <name>@<λ> (λ 0 keeps the plain name). Default: 0, the network's own choice." };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var sale = new Option<bool>("--sale") { Description = "Also run SALE strategy auctions (and ablations) on the sale pool, next to the largest agent alone and the oracle (needs --pool sale)." };
         var saleTasks = new Option<int>("--sale-tasks-per-cell") { Description = "Held-out tasks per cell for the SALE rows (each is a full auction).", DefaultValueFactory = _ => 100 };
@@ -48,15 +49,15 @@ public static class RoutingBenchCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Episodes run at once through the services (--through-services).", DefaultValueFactory = _ => 8 };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis, throughServices, concurrency,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, costPreferences, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis, throughServices, concurrency,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(throughServices))
             {
-                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
+                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(costPreferences) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
                 {
-                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --sale, --plot or --json");
+                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --cost-preferences, --sale, --plot or --json");
                     return 2;
                 }
 
@@ -79,7 +80,8 @@ public static class RoutingBenchCommand
                 parse.GetValue(randomP),
                 parse.GetValue(firstLarge),
                 ParseList(parse.GetValue(strategies)),
-                parse.GetValue(policies));
+                parse.GetValue(policies),
+                ParseList(parse.GetValue(costPreferences)));
             var problems = settings.Validate();
             var plotPath = parse.GetValue(plot);
             if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
@@ -264,8 +266,13 @@ public static class RoutingBenchCommand
 
 /// <summary>Settings of <c>routing bench routing</c>.</summary>
 /// <param name="PoliciesDirectory">Trained policies to run beside the baselines (<see cref="TrainedPolicyStrategies"/>); step pool only.</param>
-public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null, string? PoliciesDirectory = null)
+/// <param name="CostPreferences">Operating points λ of the trained policies, as given (parsed by <see cref="Validate"/>); null: λ 0 only.</param>
+public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null, string? PoliciesDirectory = null, IReadOnlyList<string>? CostPreferences = null)
 {
+    /// <summary>The parsed operating points; valid after <see cref="Validate"/> reported no problem.</summary>
+    public IReadOnlyList<double> Lambdas => CostPreferences is null ? [0]
+        : [.. CostPreferences.Select(c => double.Parse(c, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture))];
+
     public List<string> Validate()
     {
         var problems = Frontier.Validate();
@@ -289,6 +296,28 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
             if (Frontier.Pool != Simulation.Agents.AgentPool.StepPairName)
             {
                 problems.Add("--policies needs --pool step: trained policies choose between the step pair's small and large model");
+            }
+        }
+
+        if (CostPreferences is not null)
+        {
+            if (PoliciesDirectory is null)
+            {
+                problems.Add("--cost-preferences applies to trained policies: give --policies too");
+            }
+
+            if (CostPreferences.Count == 0)
+            {
+                problems.Add("--cost-preferences must name at least one λ");
+            }
+
+            foreach (var text in CostPreferences)
+            {
+                if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lambda)
+                    || !double.IsFinite(lambda) || lambda is < 0 or > 1_000)
+                {
+                    problems.Add($"--cost-preferences: '{text}' is not a number between 0 and 1000");
+                }
             }
         }
 
@@ -326,7 +355,7 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
 
         if (PoliciesDirectory is not null)
         {
-            chosen.AddRange(TrainedPolicyStrategies.Load(PoliciesDirectory, Frontier.BudgetMicros, Frontier.LargeCallCap));
+            chosen.AddRange(TrainedPolicyStrategies.Load(PoliciesDirectory, Frontier.BudgetMicros, Frontier.LargeCallCap, Lambdas));
         }
 
         return chosen;

@@ -1,6 +1,7 @@
 using Google.Protobuf.Collections;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Policy.V1;
+using Routing.Features;
 
 namespace Routing.Policy.Decisions;
 
@@ -25,7 +26,6 @@ public static class RouteDecider
         {
             maxCost = Math.Max(maxCost, candidates[i].WorstCaseCostMicros);
         }
-        var costScale = maxCost > 0 ? costPreference / maxCost : 0;
         var noLargeCalls = budget.HasLargeCallsLeft && budget.LargeCallsLeft <= 0;
 
         int best = -1, bestAllowed = -1;
@@ -33,7 +33,7 @@ public static class RouteDecider
         for (var i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
-            var score = probabilities[candidate.Tier == ModelTier.Large ? 1 : 0] - (costScale * candidate.WorstCaseCostMicros);
+            var score = CostPreference.Score(probabilities[candidate.Tier == ModelTier.Large ? 1 : 0], candidate.WorstCaseCostMicros, maxCost, costPreference);
             if (best < 0 || Better(score, candidate, bestScore, candidates[best]))
             {
                 best = i;

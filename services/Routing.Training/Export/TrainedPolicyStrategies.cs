@@ -1,3 +1,4 @@
+using System.Globalization;
 using Routing.Onnx;
 using Routing.Simulation.Benchmark;
 using Routing.Training.Bopo;
@@ -10,13 +11,15 @@ namespace Routing.Training.Export;
 
 /// <summary>
 /// Trained policies as frontier strategies: every <c>DIR/&lt;name&gt;/model.onnx</c> becomes the strategy
-/// <c>&lt;name&gt;</c>, deciding greedily (as the policy service does with cost preference 0) from the v1
-/// features of each simulated step, under the run's budget and cap (the evaluator adds budget-constrained decoding).
+/// <c>&lt;name&gt;</c>, deciding greedily as the policy service does (at each given operating point λ; a row
+/// per λ, named <c>&lt;name&gt;@λ</c> except at λ 0) from the v1 features of each simulated step, under the run's
+/// budget and cap (the evaluator adds budget-constrained decoding).
 /// </summary>
 public static class TrainedPolicyStrategies
 {
-    public static IReadOnlyList<RoutingStrategy> Load(string directory, long? budgetMicros, int? largeCallCap)
+    public static IReadOnlyList<RoutingStrategy> Load(string directory, long? budgetMicros, int? largeCallCap, IReadOnlyList<double>? costPreferences = null)
     {
+        costPreferences ??= [0];
         if (!Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"policy directory {directory} does not exist");
@@ -40,7 +43,11 @@ public static class TrainedPolicyStrategies
         foreach (var (name, path) in found)
         {
             var parameters = MlpParameters.FromPolicyNetwork(OnnxPolicyReader.ReadFile(path));
-            strategies.Add(new RoutingStrategy(name, (_, _) => new PolicyStepRouter(parameters, sample: false, constraints)));
+            foreach (var lambda in costPreferences)
+            {
+                var row = lambda == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}@{lambda:0.###}");
+                strategies.Add(new RoutingStrategy(row, (_, _) => new PolicyStepRouter(parameters, sample: false, constraints) { CostPreference = lambda }));
+            }
         }
 
         return strategies;

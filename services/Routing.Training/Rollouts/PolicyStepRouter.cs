@@ -10,8 +10,8 @@ namespace Routing.Training.Rollouts;
 
 /// <summary>
 /// The trained policy as a simulator router: extracts v1 features, runs the network and picks the smallest or
-/// the largest agent — greedily (argmax, as the policy service decides with cost preference 0) or by sampling
-/// (training rollouts). Optionally records every decision. One instance per thread.
+/// the largest agent — greedily (as the policy service decides, at <see cref="CostPreference"/> λ, 0 by default) or
+/// by sampling (training rollouts). Optionally records every decision. One instance per thread.
 /// </summary>
 public sealed class PolicyStepRouter : IStepRouter
 {
@@ -37,6 +37,9 @@ public sealed class PolicyStepRouter : IStepRouter
     /// <summary>What the features report as the episode's limits (the decoding mask is applied outside, by the caller).</summary>
     public EpisodeConstraints Constraints { get; set; }
 
+    /// <summary>The operating point λ of greedy decisions (<see cref="Routing.Features.CostPreference"/>); sampling ignores it.</summary>
+    public double CostPreference { get; init; }
+
     /// <summary>When set, every decision of the following episodes is appended to it.</summary>
     public List<StepSample>? Recording { get; set; }
 
@@ -51,8 +54,19 @@ public sealed class PolicyStepRouter : IStepRouter
         var p = _pass.Forward(_buffer);
         var action = _sample
             ? (_rng.NextDouble() < p[PolicyAction.Large] ? PolicyAction.Large : PolicyAction.Small)
-            : (p[PolicyAction.Large] > p[PolicyAction.Small] ? PolicyAction.Large : PolicyAction.Small);
+            : Greedy(p, context);
         Recording?.Add(new StepSample((float[])_buffer.Clone(), action, MathF.Log(Math.Max(p[action], 1e-30f))));
         return action == PolicyAction.Large ? context.Pool.Largest : context.Pool.Smallest;
+    }
+
+    /// <summary>The policy service's choice between the two agents: higher score, ties to the cheaper (small).</summary>
+    private int Greedy(ReadOnlySpan<float> p, in StepContext context)
+    {
+        var small = context.WorstCaseCostMicros(context.Pool.Smallest);
+        var large = context.WorstCaseCostMicros(context.Pool.Largest);
+        var max = Math.Max(small, large);
+        var smallScore = Routing.Features.CostPreference.Score(p[PolicyAction.Small], small, max, CostPreference);
+        var largeScore = Routing.Features.CostPreference.Score(p[PolicyAction.Large], large, max, CostPreference);
+        return largeScore > smallScore ? PolicyAction.Large : PolicyAction.Small;
     }
 }
