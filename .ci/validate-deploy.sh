@@ -99,7 +99,7 @@ check_helm() {
 
   # Without the CRDs, enabled monitoring must render nothing (and NOTES warns); with them, both objects.
   local mon="$CHART/ci/monitoring-values.yaml" f
-  for f in default default-crds monitoring monitoring-crds external-redis external-redis-crds gpu values-gpu; do
+  for f in default default-crds monitoring monitoring-crds external-redis external-redis-crds gpu values-gpu sale; do
     [[ -s "$WORK/$f.yaml" ]] || fail "scenario render $f.yaml is missing (a ci/*-values.yaml file was renamed?)"
   done
   if grep -qE '^kind: (ServiceMonitor|PrometheusRule)' "$WORK/monitoring.yaml"; then
@@ -392,6 +392,47 @@ PY
   ok "every scenario: watching pods get a token and a Role for get/list/watch on exactly their ConfigMap; others get no token"
   ok "trainer: CronJob running routing-cli train policy on the policy's claim (Forbid); model download init container"
 
+  python3 - "$WORK" <<'PY' || fail "SALE settings or the weights ConfigMap break a chart promise"
+import functools, json, sys
+from rendered import env, load, pod
+load = functools.partial(load, sys.argv[1])
+problems = []
+ex = "routing-executor"
+# Defaults: the C# defaults (ExecutorSaleOptions), no weights file (untrained neutral weights), nothing mounted.
+d = load("default.yaml")
+e = env(d[("Deployment", ex)])
+want = {"AuctionOnOpen": "false", "Refinement": "true", "PlanMaxTokens": "200", "JuryMaxTokens": "256",
+        "CallTimeoutSeconds": "30", "MaxConcurrency": "8", "MemoryTimeoutMilliseconds": "5000", "WeightsFile": ""}
+for k, v in want.items():
+    if e.get(f"Routing__Executor__Sale__{k}") != v:
+        problems.append(f"defaults: Routing__Executor__Sale__{k}={e.get(f'Routing__Executor__Sale__{k}')!r}, expected {v!r}")
+if "sale-weights" in {v["name"] for v in pod(d[("Deployment", ex)])["volumes"]} or any(n.endswith("-sale-weights") for _, n in d):
+    problems.append("defaults: a SALE weights ConfigMap is rendered or mounted although executor.sale.weights is off")
+# ci/sale-values.yaml: auctions on open, the chart's weights ConfigMap mounted read-only where WeightsFile points.
+s = load("sale.yaml")
+dep = s[("Deployment", ex)]
+e = env(dep)
+if e.get("Routing__Executor__Sale__AuctionOnOpen") != "true":
+    problems.append("sale scenario: AuctionOnOpen is not true")
+path = e.get("Routing__Executor__Sale__WeightsFile") or ""
+vols = {v["name"]: v for v in pod(dep)["volumes"]}
+mount = next((m for m in pod(dep)["containers"][0]["volumeMounts"] if m["name"] == "sale-weights"), None)
+cm = s.get(("ConfigMap", vols.get("sale-weights", {}).get("configMap", {}).get("name")))
+if mount is None or cm is None or not mount.get("readOnly") or path != mount["mountPath"] + "/sale-weights.json":
+    problems.append(f"sale scenario: WeightsFile {path!r} is not sale-weights.json of the chart's ConfigMap, mounted read-only")
+else:
+    w = json.loads(cm["data"]["sale-weights.json"])
+    pool = {a["name"] for a in json.loads(s[("ConfigMap", "routing-executor-agents")]["data"]["agents.json"])["agents"]}
+    if w.get("schema_version") != 1 or not w.get("version") or w.get("cost", -1) < 0 or w.get("default_juror", -1) < 0:
+        problems.append(f"sale scenario: sale-weights.json is not a valid weights file: {w}")
+    if set(w.get("jurors", {})) != pool:
+        problems.append(f"sale scenario: jurors {sorted(w.get('jurors', {}))} are not the pool's agents {sorted(pool)}")
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+  ok "SALE: C# defaults and neutral weights by default; ci/sale-values.yaml mounts its weights ConfigMap read-only at WeightsFile, jurors = the pool"
+
   python3 - "$WORK/monitoring-crds.yaml" <<'PY' || fail "the Grafana dashboard is broken or names metrics nothing exports"
 import glob, json, re, sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
@@ -494,6 +535,10 @@ trainer.enabled=true|trainer without the policy's model claim to write to
 trainer.kind=deployment|unknown trainer kind
 monitoring.prometheusRule.alerts.executorBackendErrors.results={ok}|successful calls counted as backend failures
 monitoring.prometheusRule.alerts.policyCanaryErrors.thresholdRatio=0|canary error threshold must be positive
+executor.sale.planMaxTokens=0|bid output cap below ExecutorSaleOptions' minimum of 16
+executor.sale.memoryTimeoutMilliseconds=10|memory deadline below ExecutorSaleOptions' minimum of 50
+executor.sale.weights.create=true executor.sale.weights.weights.version=v1 executor.sale.weights.existingConfigMap=my-weights|SALE weights both created and named
+executor.sale.weights.create=true|SALE weights ConfigMap created without weights
 executor.agentPool.agents.agents[0].name=a executor.agentPool.agents.agents[0].endpoint=sim: executor.agentPool.agents.agents[0].model=m executor.agentPool.agents.agents[0].priceInMicrosPerMTok=1 executor.agentPool.agents.agents[0].priceOutMicrosPerMTok=1 executor.agentPool.agents.agents[0].tier=0 executor.agentPool.agents.agents[0].maxOutputTokens=1 executor.agentPool.agents.agents[0].credentialRef=sk-live-key|an API key in the agent pool instead of env:/file: reference
 EOF
 }

@@ -54,6 +54,32 @@ public sealed class WeightsFileTests : IDisposable
         Assert.Contains("cost", reloading.LastError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReloadFollowsAConfigMapSymlinkSwap()
+    {
+        // The kubelet's layout for a mounted ConfigMap: the key is a symlink into ..data, itself a symlink to a
+        // timestamped directory; an update writes a new directory and renames a new ..data link over the old
+        // one, so the key's own link never changes.
+        var first = Directory.CreateDirectory(PathOf("..2026_11_24_01")).FullName;
+        SaleWeightsFile.Write(Path.Combine(first, "sale-weights.json"), Document("v1", 0.75));
+        Directory.CreateSymbolicLink(PathOf("..data"), "..2026_11_24_01");
+        File.CreateSymbolicLink(PathOf("sale-weights.json"), Path.Combine("..data", "sale-weights.json"));
+        using var reloading = new ReloadingSaleWeights(PathOf("sale-weights.json"), TimeSpan.FromHours(1));
+        Assert.Equal("v1", reloading.Current.Version);
+
+        var second = Directory.CreateDirectory(PathOf("..2026_11_24_02")).FullName;
+        SaleWeightsFile.Write(Path.Combine(second, "sale-weights.json"), Document("v2", 0.1));
+        File.SetLastWriteTimeUtc(Path.Combine(second, "sale-weights.json"), DateTime.UtcNow.AddSeconds(5));
+        // The kubelet renames a new link over ..data (atomic); replacing it is the same to a reload between swaps.
+        Directory.Delete(PathOf("..data"));
+        Directory.CreateSymbolicLink(PathOf("..data"), "..2026_11_24_02");
+        Directory.Delete(first, recursive: true);
+        reloading.Reload();
+
+        Assert.Equal("v2", reloading.Current.Version);
+        Assert.Null(reloading.LastError);
+    }
+
     [Theory]
     [InlineData("{\"cost\": 1}", "version")]
     [InlineData("{\"version\": \"x\", \"cost\": -0.1}", "cost")]

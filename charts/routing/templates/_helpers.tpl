@@ -184,6 +184,18 @@ selects, and the Service is named <fullname>-<component>.
 {{- end }}
 {{- end }}
 
+{{/* The SALE weights ConfigMap (key sale-weights.json) the executor mounts; empty: none (untrained neutral weights). */}}
+{{- define "routing.executor.saleWeightsConfigMap" -}}
+{{- $w := .Values.executor.sale.weights }}
+{{- if and $w.create $w.existingConfigMap }}
+{{- fail "executor.sale.weights: set either create (the chart makes the ConfigMap from weights) or existingConfigMap (yours), not both" }}
+{{- else if $w.create }}
+{{- printf "%s-sale-weights" (include "routing.componentName" (dict "ctx" . "component" "executor")) }}
+{{- else }}
+{{- $w.existingConfigMap }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret (key tenants.json) with the tenants' API key hashes. */}}
 {{- define "routing.executor.tenantsSecret" -}}
 {{- default (printf "%s-tenants" (include "routing.componentName" (dict "ctx" . "component" "executor"))) .Values.executor.tenants.existingSecret }}

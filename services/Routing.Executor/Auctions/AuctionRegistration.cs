@@ -41,6 +41,7 @@ public static class AuctionRegistration
         services.AddSingleton<TaskAuctionStore>();
         services.AddSingleton<AuctionRunner>();
         services.AddSingleton<AuctionOutcomeRecorder>();
+        services.AddHostedService<SaleWeightsStartupCheck>();
         return services;
     }
 }

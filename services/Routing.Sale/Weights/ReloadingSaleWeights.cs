@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Routing.Sale.Scoring;
 
 namespace Routing.Sale.Weights;
@@ -17,8 +19,9 @@ public sealed class FixedSaleWeights(SaleWeights weights) : ISaleWeightsSource
 /// <summary>
 /// The weights file, reloaded when it changes (a ConfigMap update, a new training run). A file that fails to
 /// parse or validate keeps the last good weights and is reported in <see cref="LastError"/>; the first load
-/// must succeed. A watcher notices changes quickly; a poll of the write time catches what watchers miss on
-/// mounted volumes (ConfigMaps swap a symlink).
+/// must succeed. A watcher notices changes quickly; a poll catches what watchers miss on mounted volumes.
+/// Changes are told by the content's hash, not the write time: a ConfigMap update writes a new directory and
+/// swaps the <c>..data</c> symlink, leaving the key's own symlink (and the time stat reports for it) as it was.
 /// </summary>
 public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
 {
@@ -27,13 +30,14 @@ public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
     private readonly Timer _poll;
     private readonly Lock _gate = new();
     private SaleWeights _current;
-    private DateTime _stamp;
+    private string _seen;
 
     public ReloadingSaleWeights(string path, TimeSpan? pollInterval = null)
     {
         _path = Path.GetFullPath(path);
-        _current = SaleWeightsFile.Read(_path).ToWeights();
-        _stamp = File.GetLastWriteTimeUtc(_path);
+        var text = File.ReadAllText(_path);
+        _current = SaleWeightsFile.Parse(text).ToWeights();
+        _seen = Hash(text);
         var directory = Path.GetDirectoryName(_path)!;
         try
         {
@@ -67,14 +71,17 @@ public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
         {
             try
             {
-                var stamp = File.GetLastWriteTimeUtc(_path);
-                if (stamp == _stamp)
+                // Opening the path follows the ConfigMap's symlinks to whatever they point at now.
+                var text = File.ReadAllText(_path);
+                var hash = Hash(text);
+                if (hash == _seen)
                 {
                     return;
                 }
 
-                var weights = SaleWeightsFile.Read(_path).ToWeights();
-                _stamp = stamp;
+                // Remembered before parsing, so that a bad file is reported once, not on every poll.
+                _seen = hash;
+                var weights = SaleWeightsFile.Parse(text).ToWeights();
                 Volatile.Write(ref _current, weights);
                 LastError = null;
                 applied = weights;
@@ -90,6 +97,8 @@ public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
             Reloaded?.Invoke(applied);
         }
     }
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     public void Dispose()
     {
