@@ -63,6 +63,35 @@ public sealed class SimulatorStepFeaturesTests
         Assert.True(v[FeatureSchemaV1.RemainingLog] > 0.7f, "a never-binding limit reads as plenty left");
     }
 
+    [Fact]
+    public void AnAuctionedTaskShowsItsAuctionInSlots20To22AsTheExecutorWould()
+    {
+        var model = SimulatorModel.Default;
+        var task = new TaskGenerator(model, 4242).Create(Domain.Search, 1, 3);
+        var runner = new EpisodeRunner(model, model.StepPair);
+        var features = new SimulatorStepFeatures();
+        var withAuction = new float[FeatureSchemaV1.Width];
+        var without = new float[FeatureSchemaV1.Width];
+        var auction = new AuctionOutcome(WinnerRank: 1, PoolSize: 2, Margin: 0.4);
+
+        features.BeginEpisode(task, EpisodeConstraints.None, auction);
+        runner.Run(task, new FirstStepRouter(features, withAuction));
+        features.BeginEpisode(task, EpisodeConstraints.None);
+        runner.Run(task, new FirstStepRouter(features, without));
+
+        var expected = new float[FeatureSchemaV1.Width];
+        FeatureSchemaV1.Extract(new StepState { Auction = auction }, "", "", expected);
+        foreach (var slot in new[] { FeatureSchemaV1.HasAuction, FeatureSchemaV1.AuctionWinnerRank, FeatureSchemaV1.AuctionMargin })
+        {
+            Assert.Equal(expected[slot], withAuction[slot]);
+            Assert.Equal(0f, without[slot]);
+        }
+
+        Assert.Equal(1f, withAuction[FeatureSchemaV1.HasAuction]);
+        // Everything else is the same episode's first step.
+        Assert.Equal(without.Where((_, i) => i is < FeatureSchemaV1.HasAuction or > FeatureSchemaV1.AuctionMargin), withAuction.Where((_, i) => i is < FeatureSchemaV1.HasAuction or > FeatureSchemaV1.AuctionMargin));
+    }
+
     /// <summary>Extracts the first step's vector, then stops the episode.</summary>
     private sealed class FirstStepRouter(SimulatorStepFeatures features, float[] destination) : IStepRouter
     {

@@ -7,6 +7,7 @@ using Routing.Cli.Output;
 using Routing.Simulation;
 using Routing.Simulation.Benchmark;
 using Routing.Training.Export;
+using Routing.Training.Features;
 using Spectre.Console;
 
 namespace Routing.Cli.Bench;
@@ -38,6 +39,7 @@ public static class RoutingBenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var policies = new Option<string?>("--policies") { Description = "Also run every trained policy DIR/<name>/model.onnx (e.g. the --out of `routing train policy --ablations`) as strategy <name>." };
         var costPreferences = new Option<string?>("--cost-preferences") { Description = "Operating points λ for the --policies (comma-separated, each 0–1000): one row per policy and λ, named <name>@<λ> (λ 0 keeps the plain name). Default: 0, the network's own choice." };
+        var auctionsOption = new Option<bool>("--auctions") { Description = "Also run every --policies policy after a SALE auction on the step pair for each held-out task (untrained weights, bids and one jury round), its outcome in feature slots 20–22 as the executor gives it; rows <name>+auction, the auction's cost included. Not with --budget-micros." };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var sale = new Option<bool>("--sale") { Description = "Also run SALE strategy auctions (and ablations) on the sale pool, next to the largest agent alone and the oracle (needs --pool sale)." };
         var saleTasks = new Option<int>("--sale-tasks-per-cell") { Description = "Held-out tasks per cell for the SALE rows (each is a full auction).", DefaultValueFactory = _ => 100 };
@@ -49,15 +51,15 @@ public static class RoutingBenchCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Episodes run at once through the services (--through-services).", DefaultValueFactory = _ => 8 };
         var command = new Command("routing", "Routing strategies on the simulator's held-out tasks: success, cost and large-model share per domain and bin (simulator figures).")
         {
-            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, costPreferences, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis, throughServices, concurrency,
+            tasksPerCell, seed, budget, cap, pool, randomP, firstLarge, strategies, threads, json, policies, costPreferences, auctionsOption, plot, sale, saleTasks, saleTrain, saleFit, saleVariants, redis, throughServices, concurrency,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(throughServices))
             {
-                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(costPreferences) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
+                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(costPreferences) is not null || parse.GetValue(auctionsOption) || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
                 {
-                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --cost-preferences, --sale, --plot or --json");
+                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --cost-preferences, --auctions, --sale, --plot or --json");
                     return 2;
                 }
 
@@ -81,7 +83,8 @@ public static class RoutingBenchCommand
                 parse.GetValue(firstLarge),
                 ParseList(parse.GetValue(strategies)),
                 parse.GetValue(policies),
-                ParseList(parse.GetValue(costPreferences)));
+                ParseList(parse.GetValue(costPreferences)),
+                parse.GetValue(auctionsOption));
             var problems = settings.Validate();
             var plotPath = parse.GetValue(plot);
             if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
@@ -111,7 +114,19 @@ public static class RoutingBenchCommand
                 return 2;
             }
 
-            var report = Run(settings, showProgress: true, cancellationToken);
+            StepPairAuctions? auctions = null;
+            if (settings.Auctions)
+            {
+                auctions = new StepPairAuctions(SimulatorModel.Default, share: 1);
+                await StandardErrorProgress.Create().StartAsync(async context =>
+                {
+                    var bar = context.AddTask("auctions on the held-out tasks (step pair)", maxValue: 1);
+                    await auctions.PrepareAsync(settings.Frontier.Seed, settings.Frontier.TasksPerCell, (d, n) => { bar.MaxValue = n; bar.Value = d; }, cancellationToken);
+                    bar.StopTask();
+                });
+            }
+
+            var report = Run(settings, showProgress: true, cancellationToken, auctions);
             Print(report);
             if (plotPath is not null)
             {
@@ -141,7 +156,8 @@ public static class RoutingBenchCommand
     }
 
     /// <summary>Runs the frontier; with <paramref name="showProgress"/> a progress bar runs on standard error.</summary>
-    public static FrontierReport Run(RoutingBenchSettings settings, bool showProgress = false, CancellationToken cancellationToken = default)
+    /// <param name="auctions">The held-out tasks' auctions, prepared, when <see cref="RoutingBenchSettings.Auctions"/> is set.</param>
+    public static FrontierReport Run(RoutingBenchSettings settings, bool showProgress = false, CancellationToken cancellationToken = default, ITaskAuctions? auctions = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var problems = settings.Validate();
@@ -151,7 +167,12 @@ public static class RoutingBenchCommand
         }
 
         var evaluator = new FrontierEvaluator(SimulatorModel.Default);
-        var strategies = settings.Strategies();
+        if (settings.Auctions && auctions is null)
+        {
+            throw new ArgumentException("--auctions needs the held-out tasks' auctions prepared", nameof(auctions));
+        }
+
+        var strategies = settings.Strategies(auctions);
         if (!showProgress)
         {
             return evaluator.Run(settings.Frontier, strategies, cancellationToken: cancellationToken);
@@ -267,7 +288,8 @@ public static class RoutingBenchCommand
 /// <summary>Settings of <c>routing bench routing</c>.</summary>
 /// <param name="PoliciesDirectory">Trained policies to run beside the baselines (<see cref="TrainedPolicyStrategies"/>); step pool only.</param>
 /// <param name="CostPreferences">Operating points λ of the trained policies, as given (parsed by <see cref="Validate"/>); null: λ 0 only.</param>
-public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null, string? PoliciesDirectory = null, IReadOnlyList<string>? CostPreferences = null)
+/// <param name="Auctions">Also run the trained policies with a step-pair auction before every task (rows <c>&lt;name&gt;+auction</c>).</param>
+public sealed record RoutingBenchSettings(FrontierSettings Frontier, double RandomLargeProbability = 0.5, int FirstLargeSteps = 1, IReadOnlyList<string>? Only = null, string? PoliciesDirectory = null, IReadOnlyList<string>? CostPreferences = null, bool Auctions = false)
 {
     /// <summary>The parsed operating points; valid after <see cref="Validate"/> reported no problem.</summary>
     public IReadOnlyList<double> Lambdas => CostPreferences is null ? [0]
@@ -297,6 +319,16 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
             {
                 problems.Add("--policies needs --pool step: trained policies choose between the step pair's small and large model");
             }
+        }
+
+        if (Auctions && PoliciesDirectory is null)
+        {
+            problems.Add("--auctions feeds auction outcomes to trained policies: give --policies too");
+        }
+
+        if (Auctions && Frontier.BudgetMicros is not null)
+        {
+            problems.Add("--auctions with --budget-micros: the auction would spend from the task's budget, which the rows do not model; use --large-cap or no limit");
         }
 
         if (CostPreferences is not null)
@@ -341,7 +373,8 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
     }
 
     /// <summary>The baselines, filtered by <see cref="Only"/> when given, in report order, then the trained policies.</summary>
-    public IReadOnlyList<RoutingStrategy> Strategies()
+    /// <param name="auctions">The held-out tasks' auctions for the <c>+auction</c> rows (with <see cref="Auctions"/>).</param>
+    public IReadOnlyList<RoutingStrategy> Strategies(ITaskAuctions? auctions = null)
     {
         var all = RoutingStrategy.Baselines(RandomLargeProbability, FirstLargeSteps, Frontier.Seed);
         var chosen = new List<RoutingStrategy>();
@@ -355,7 +388,7 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
 
         if (PoliciesDirectory is not null)
         {
-            chosen.AddRange(TrainedPolicyStrategies.Load(PoliciesDirectory, Frontier.BudgetMicros, Frontier.LargeCallCap, Lambdas));
+            chosen.AddRange(TrainedPolicyStrategies.Load(PoliciesDirectory, Frontier.BudgetMicros, Frontier.LargeCallCap, Lambdas, Auctions ? auctions : null));
         }
 
         return chosen;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Routing.Cli.Bench.Sale;
 using Routing.Cli.Output;
+using Routing.Simulation;
 using Routing.Training.Bopo;
 using Routing.Training.Episodes;
 using Routing.Training.Export;
@@ -96,6 +98,11 @@ public static class TrainPolicyCommand
                     problems.Add($"--via-executor needs the tenant's API key: --api-key or ${ApiKeyVariable} (`routing up` prints it)");
                 }
             }
+            if (episodeLog is not null && settings.AuctionShare > 0)
+            {
+                problems.Add("auction_share > 0 auctions simulated tasks; --episodes trains from a log, whose episodes carry their own auction features");
+            }
+
             if (parse.GetValue(concurrency) is < 1 or > 256)
             {
                 problems.Add("--concurrency must be between 1 and 256");
@@ -141,12 +148,26 @@ public static class TrainPolicyCommand
                     Console.Error.WriteLine($"through {executor.Description}: the boundary rollouts and the SFT sweep; in-process on the simulator: BoPO's group rollouts and validation");
                 }
 
+                var auctions = episodeLog is null && settings.AuctionShare > 0 ? new StepPairAuctions(SimulatorModel.Default, settings.AuctionShare) : null;
+                if (auctions is not null)
+                {
+                    await StandardErrorProgress.Create().StartAsync(async context =>
+                    {
+                        foreach (var (taskSeed, perCell, name) in new[] { (settings.Seed, settings.TrainingTasksPerCell, "training"), (settings.Seed + 1, settings.ValidationTasksPerCell, "validation") })
+                        {
+                            var bar = context.AddTask($"auctions on the {name} tasks", maxValue: 1);
+                            await auctions.PrepareAsync(taskSeed, perCell, (d, n) => { bar.MaxValue = n; bar.Value = d; }, cancellationToken);
+                            bar.StopTask();
+                        }
+                    });
+                }
+
                 StandardErrorProgress.Create().Start(context =>
                 {
                     var reporter = new SpectreTrainingReporter(context);
                     if (episodeLog is null)
                     {
-                        result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken, executor);
+                        result = PolicyTrainingPipeline.Run(settings, variants, reporter, cancellationToken, executor, auctions);
                     }
                     else
                     {

@@ -121,7 +121,7 @@ public sealed class AuctionRunner(
         response.ReservedMicros = reservation.AmountMicros;
         response.ChargedMicros = envelope.ChargedMicros;
         response.Budget = budget ?? new BudgetState { RemainingMicros = -1 };
-        if (!await auctions.StoreAsync(tenant, request.TaskId, response, AuctionResponseMapping.Summary(result, agents)))
+        if (!await auctions.StoreAsync(tenant, request.TaskId, response, AuctionSummary.Of(result, agents)))
         {
             response.Notes.Add("the task's state expired during the auction; the step router will not see it");
         }

@@ -74,7 +74,8 @@ public sealed class FrontierEvaluator
                 var task = generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell);
                 for (var s = 0; s < routers.Length; s++)
                 {
-                    results[s][i] = runner.Run(task, routers[s]);
+                    var result = runner.Run(task, routers[s]);
+                    results[s][i] = strategies[s].OverheadMicros is { } overhead ? result with { CostMicros = result.CostMicros + overhead(task) } : result;
                 }
 
                 var now = Interlocked.Increment(ref done);

@@ -13,6 +13,9 @@ public delegate IStepRouter RouterFactory(EpisodeRunner runner, Func<IStepRouter
 /// <summary>A named routing strategy of the frontier: a baseline, SALE or a trained policy.</summary>
 public sealed record RoutingStrategy(string Name, RouterFactory Create)
 {
+    /// <summary>What a task costs before its episode starts (e.g. its SALE auction), added to the episode's cost; null: nothing.</summary>
+    public Func<Tasks.SimTask, long>? OverheadMicros { get; init; }
+
     public const string AlwaysSmall = "always-small";
     public const string AlwaysLarge = "always-large";
     public const string Cascade = "cascade";

@@ -31,7 +31,8 @@ public static class BopoTrainer
         ulong seed,
         int threads,
         Action<IterationStats>? onIteration = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        ITaskAuctions? auctions = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(records);
@@ -70,7 +71,7 @@ public static class BopoTrainer
                 var taskSeed = Xoshiro256.Mix(Xoshiro256.Mix(seed, (ulong)iteration), (ulong)j);
                 var constraints = DrawConstraints(config, taskSeed);
                 costWeights[j] = constraints.Any ? config.CostWeightUnderLimits : config.CostWeight;
-                var policy = new PolicyStepRouter(snapshot, sample: true, constraints);
+                var policy = new PolicyStepRouter(snapshot, sample: true, constraints) { Auctions = auctions };
                 // The whole group replays one boundary attempt (common random numbers): outcomes within the group
                 // differ only by the policy's choices, and the boundary runs of that attempt are the reference.
                 var attempt = attempts[j];

@@ -17,7 +17,9 @@ namespace Routing.Training.Export;
 /// </summary>
 public static class TrainedPolicyStrategies
 {
-    public static IReadOnlyList<RoutingStrategy> Load(string directory, long? budgetMicros, int? largeCallCap, IReadOnlyList<double>? costPreferences = null)
+    /// <param name="auctions">When given, every row is repeated as <c>&lt;row&gt;+auction</c>: the policy sees each task's auction
+    /// outcome and the task's cost includes the auction's.</param>
+    public static IReadOnlyList<RoutingStrategy> Load(string directory, long? budgetMicros, int? largeCallCap, IReadOnlyList<double>? costPreferences = null, ITaskAuctions? auctions = null)
     {
         costPreferences ??= [0];
         if (!Directory.Exists(directory))
@@ -43,10 +45,17 @@ public static class TrainedPolicyStrategies
         foreach (var (name, path) in found)
         {
             var parameters = MlpParameters.FromPolicyNetwork(OnnxPolicyReader.ReadFile(path));
-            foreach (var lambda in costPreferences)
+            foreach (var withAuction in auctions is null ? [false] : new[] { false, true })
             {
-                var row = lambda == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}@{lambda:0.###}");
-                strategies.Add(new RoutingStrategy(row, (_, _) => new PolicyStepRouter(parameters, sample: false, constraints) { CostPreference = lambda }));
+                foreach (var lambda in costPreferences)
+                {
+                    var row = (withAuction ? name + "+auction" : name) + (lambda == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"@{lambda:0.###}"));
+                    var seen = withAuction ? auctions : null;
+                    strategies.Add(new RoutingStrategy(row, (_, _) => new PolicyStepRouter(parameters, sample: false, constraints) { CostPreference = lambda, Auctions = seen })
+                    {
+                        OverheadMicros = seen is null ? null : task => seen.CostMicros(task),
+                    });
+                }
             }
         }
 

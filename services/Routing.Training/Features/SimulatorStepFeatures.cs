@@ -39,11 +39,16 @@ public sealed class SimulatorStepFeatures
     public const long NominalLimitMaxMicros = 1_000_000_000;
 
     private long _nominalLimitMicros;
+    private AuctionOutcome? _auction;
 
     public EpisodeConstraints Constraints { get; private set; }
 
-    public void BeginEpisode(in SimTask task, EpisodeConstraints constraints)
+    /// <param name="task">The task the episode plays.</param>
+    /// <param name="constraints">Its limits, as the features report them.</param>
+    /// <param name="auction">The task's SALE auction outcome, when it was auctioned (feature slots 20–22).</param>
+    public void BeginEpisode(in SimTask task, EpisodeConstraints constraints, AuctionOutcome? auction = null)
     {
+        _auction = auction;
         _taskText = task.Describe();
         _domain = task.Domain;
         Constraints = constraints;
@@ -111,7 +116,7 @@ public sealed class SimulatorStepFeatures
             SelfConfidence = context.HasLast ? context.Last.Confidence : null,
             LargeCallCap = cap,
             LargeCallsLeft = cap is { } k ? Math.Max(0, k - context.CallsOnLargest) : null,
-            Auction = null,
+            Auction = _auction,
         };
         FeatureSchemaV1.Extract(state, _taskText, observationText, destination);
     }

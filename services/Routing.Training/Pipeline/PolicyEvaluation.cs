@@ -13,8 +13,8 @@ public sealed record EvaluationFigures(int Episodes, double SuccessRate, double 
 /// <summary>Greedy evaluation of trained weights (and of the boundary policies) on validation tasks, in parallel and deterministic.</summary>
 public static class PolicyEvaluation
 {
-    public static EvaluationFigures Greedy(EpisodeRunner runner, IReadOnlyList<SimTask> tasks, MlpParameters parameters, EpisodeConstraints constraints, int threads) =>
-        Run(runner, tasks, () => new PolicyStepRouter(parameters, sample: false, constraints), constraints, threads);
+    public static EvaluationFigures Greedy(EpisodeRunner runner, IReadOnlyList<SimTask> tasks, MlpParameters parameters, EpisodeConstraints constraints, int threads, ITaskAuctions? auctions = null) =>
+        Run(runner, tasks, () => new PolicyStepRouter(parameters, sample: false, constraints) { Auctions = auctions }, constraints, threads);
 
     public static EvaluationFigures Fixed(EpisodeRunner runner, IReadOnlyList<SimTask> tasks, int agent, int threads) =>
         Run(runner, tasks, () => new FixedAgentRouter(agent), EpisodeConstraints.None, threads);

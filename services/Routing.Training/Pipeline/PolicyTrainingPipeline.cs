@@ -31,7 +31,7 @@ public static class PolicyTrainingPipeline
     /// </param>
     public static TrainingResult Run(
         TrainingConfig config, IReadOnlyList<BopoVariant> variants, ITrainingReporter? reporter = null, CancellationToken cancellationToken = default,
-        IRolloutSource? rollouts = null)
+        IRolloutSource? rollouts = null, ITaskAuctions? auctions = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(variants);
@@ -66,14 +66,19 @@ public static class PolicyTrainingPipeline
             reporter?.Message($"boundary rollouts and the SFT sweep run through {rollouts.Description}; BoPO's group rollouts and validation run in-process on the simulator");
         }
 
+        if (auctions is not null)
+        {
+            reporter?.Message($"auction outcomes in the features: {auctions.Description} (training and validation tasks; the auction's own cost is outside the episode cost BoPO sees, the same for every rollout of a task)");
+        }
+
         var counts = BoundaryRollouts.ClassCounts(records);
         reporter?.Message($"difficulty taxonomy of {records.Length} training tasks: easy {counts[0]}, hard {counts[1]}, intractable {counts[2]}");
 
         reporter?.BeginStage("boundary-guided SFT demonstrations", 1);
         var data = rollouts is null
-            ? SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads)
+            ? SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), threads, auctions: auctions)
             : SftDemonstrations.Build(runner, records, config.Sft, config.TaxonomyThreshold, Derive(config.Seed, 1), Math.Max(threads, rollouts.Concurrency),
-                (i, k, p, seed, attempt) => rollouts.PlayMixed(addressed[i], k, p, seed, attempt, cancellationToken));
+                (i, k, p, seed, attempt) => rollouts.PlayMixed(addressed[i], k, p, seed, attempt, cancellationToken), auctions);
         reporter?.Advance();
         reporter?.Message($"SFT data: {data.Count} steps ({Share(data, PolicyAction.Large):P1} labelled large)");
 
@@ -84,7 +89,7 @@ public static class PolicyTrainingPipeline
 
         var policies = new List<TrainedPolicy>
         {
-            new(SftOnlyName, "Boundary-guided SFT (behaviour cloning) only", sft, PolicyEvaluation.Greedy(runner, validation, sft, EpisodeConstraints.None, threads), []),
+            new(SftOnlyName, "Boundary-guided SFT (behaviour cloning) only", sft, PolicyEvaluation.Greedy(runner, validation, sft, EpisodeConstraints.None, threads, auctions), []),
         };
         foreach (var variant in variants)
         {
@@ -101,9 +106,10 @@ public static class PolicyTrainingPipeline
                     rewards.Add(stats.MeanReward);
                     reporter?.Iteration(stats);
                 },
-                cancellationToken);
+                cancellationToken,
+                auctions);
             policies.Add(new TrainedPolicy(variant.Name, variant.Description, trained,
-                PolicyEvaluation.Greedy(runner, validation, trained, EpisodeConstraints.None, threads), rewards));
+                PolicyEvaluation.Greedy(runner, validation, trained, EpisodeConstraints.None, threads, auctions), rewards));
         }
 
         return new TrainingResult(

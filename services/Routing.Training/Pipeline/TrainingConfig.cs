@@ -24,6 +24,13 @@ public sealed record TrainingConfig
     /// <summary>A boundary policy "succeeds" on a task when its success rate over the K runs is at least this.</summary>
     public double TaxonomyThreshold { get; set; } = 0.5;
 
+    /// <summary>
+    /// Share of training and validation tasks auctioned (SALE on the step pair, untrained weights) before they are
+    /// played, their outcome shown in feature slots 20–22; the rest show no auction, so the policy serves tasks
+    /// with and without one. 0: no auctions (policies up to v3).
+    /// </summary>
+    public double AuctionShare { get; set; }
+
     public NetworkConfig Network { get; set; } = new();
 
     public SftConfig Sft { get; set; } = new();
@@ -101,6 +108,11 @@ public sealed record TrainingConfig
         if (Threads is < 1 or > 1024)
         {
             problems.Add("threads must be between 1 and 1024");
+        }
+
+        if (AuctionShare is < 0 or > 1 || double.IsNaN(AuctionShare))
+        {
+            problems.Add("auction_share must be in [0, 1]");
         }
 
         return problems;

@@ -46,7 +46,10 @@ public sealed class PolicyStepRouter : IStepRouter
     /// <summary>Seeds the action sampling of the next episode (training rollouts are reproducible per (task, attempt)).</summary>
     public void Reseed(ulong seed) => _rng = new Xoshiro256(seed);
 
-    public void BeginEpisode(in SimTask task, AgentPool pool) => _features.BeginEpisode(task, Constraints);
+    /// <summary>Auctions whose outcomes the features show (null: no task was auctioned).</summary>
+    public ITaskAuctions? Auctions { get; init; }
+
+    public void BeginEpisode(in SimTask task, AgentPool pool) => _features.BeginEpisode(task, Constraints, Auctions?.For(task));
 
     public int ChooseAgent(in StepContext context)
     {

@@ -6,15 +6,18 @@ using Routing.Training.Features;
 
 namespace Routing.Training.Rollouts;
 
-/// <summary>Records the v1 features and the action of every step an inner router (a boundary or mixed policy) takes.</summary>
-public sealed class RecordingRouter(IStepRouter inner, List<StepSample> recording) : IStepRouter
+/// <summary>
+/// Records the v1 features and the action of every step an inner router (a boundary or mixed policy) takes, with the
+/// task's auction outcome in the features when <paramref name="auctions"/> has one.
+/// </summary>
+public sealed class RecordingRouter(IStepRouter inner, List<StepSample> recording, ITaskAuctions? auctions = null) : IStepRouter
 {
     private readonly SimulatorStepFeatures _features = new();
     private readonly float[] _buffer = new float[FeatureSchemaV1.Width];
 
     public void BeginEpisode(in SimTask task, AgentPool pool)
     {
-        _features.BeginEpisode(task, EpisodeConstraints.None);
+        _features.BeginEpisode(task, EpisodeConstraints.None, auctions?.For(task));
         inner.BeginEpisode(task, pool);
     }
 

@@ -2,6 +2,7 @@ using Routing.Simulation.Episodes;
 using Routing.Simulation.Sampling;
 using Routing.Training.Boundary;
 using Routing.Training.Pipeline;
+using Routing.Training.Features;
 using Routing.Training.Rollouts;
 
 namespace Routing.Training.Sft;
@@ -40,14 +41,14 @@ public static class SftDemonstrations
     /// in-process. The chosen trajectory's steps are then recorded by replaying it in-process (same seed, same choices),
     /// which must end as it ended there.
     /// </param>
-    public static List<StepSample> ForTask(EpisodeRunner runner, BoundaryRecord record, int sweepLevels, double threshold, ulong seed, Func<int, double, ulong, int, SweepOutcome>? play = null)
+    public static List<StepSample> ForTask(EpisodeRunner runner, BoundaryRecord record, int sweepLevels, double threshold, ulong seed, Func<int, double, ulong, int, SweepOutcome>? play = null, ITaskAuctions? auctions = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(record);
         var samples = new List<StepSample>();
         if (record.Class != DifficultyClass.Hard)
         {
-            runner.Run(record.Task, new RecordingRouter(new FixedAgentRouter(runner.Pool.Smallest), samples), attempt: 0);
+            runner.Run(record.Task, new RecordingRouter(new FixedAgentRouter(runner.Pool.Smallest), samples, auctions), attempt: 0);
             return samples;
         }
 
@@ -67,7 +68,7 @@ public static class SftDemonstrations
                 SweepOutcome outcome;
                 if (play is null)
                 {
-                    var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(p, mixedSeed), recording), attempt);
+                    var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(p, mixedSeed), recording, auctions), attempt);
                     outcome = new SweepOutcome(result.Success, result.CostMicros);
                 }
                 else
@@ -85,14 +86,14 @@ public static class SftDemonstrations
             if ((double)successes / record.Attempts >= threshold)
             {
                 var best = CheapestSuccess(outcomes);
-                return play is null ? recordings[best] : Replay(runner, record, p, MixedSeed(seed, record, k, best), best, outcomes[best]);
+                return play is null ? recordings[best] : Replay(runner, record, p, MixedSeed(seed, record, k, best), best, outcomes[best], auctions);
             }
         }
 
         var largeAttempt = Array.IndexOf(record.LargeSuccess, true);
         if (largeAttempt >= 0)
         {
-            runner.Run(record.Task, new RecordingRouter(new FixedAgentRouter(runner.Pool.Largest), samples), largeAttempt);
+            runner.Run(record.Task, new RecordingRouter(new FixedAgentRouter(runner.Pool.Largest), samples, auctions), largeAttempt);
         }
 
         return samples;
@@ -102,14 +103,14 @@ public static class SftDemonstrations
     /// <param name="sweep">Plays the hard tasks' sweep episodes elsewhere (task index, level, P(large), seed, attempt); null: in-process.</param>
     public static List<StepSample> Build(
         EpisodeRunner runner, IReadOnlyList<BoundaryRecord> records, SftConfig config, double threshold, ulong seed, int threads,
-        Func<int, int, double, ulong, int, SweepOutcome>? sweep = null)
+        Func<int, int, double, ulong, int, SweepOutcome>? sweep = null, ITaskAuctions? auctions = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(config);
         var perTask = new List<StepSample>[records.Count];
         Parallel.For(0, records.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
             i => perTask[i] = ForTask(runner, records[i], config.SweepLevels, threshold, seed,
-                sweep is null ? null : (k, p, s, a) => sweep(i, k, p, s, a)));
+                sweep is null ? null : (k, p, s, a) => sweep(i, k, p, s, a), auctions));
         return Stratify(perTask, records.Select(r => r.Class).ToList(), config);
     }
 
@@ -117,10 +118,10 @@ public static class SftDemonstrations
         Xoshiro256.Mix(Xoshiro256.Mix(Xoshiro256.Mix(seed, record.Task.Seed), (ulong)level), (ulong)attempt);
 
     /// <summary>The steps of a sweep episode played elsewhere, recorded by replaying it here; it must end as it ended there.</summary>
-    private static List<StepSample> Replay(EpisodeRunner runner, BoundaryRecord record, double largeProbability, ulong mixedSeed, int attempt, SweepOutcome played)
+    private static List<StepSample> Replay(EpisodeRunner runner, BoundaryRecord record, double largeProbability, ulong mixedSeed, int attempt, SweepOutcome played, ITaskAuctions? auctions)
     {
         var samples = new List<StepSample>();
-        var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(largeProbability, mixedSeed), samples), attempt);
+        var result = runner.Run(record.Task, new RecordingRouter(new MixedRouter(largeProbability, mixedSeed), samples, auctions), attempt);
         if (result.Success != played.Success || result.CostMicros != played.CostMicros)
         {
             throw new InvalidOperationException(

@@ -23,10 +23,11 @@ public sealed class SimulatedSaleWorld
     private readonly SimulatedBackend _simulated;
     private readonly EpisodeRunner _runner;
 
-    public SimulatedSaleWorld(SimulatorModel model, ulong seed)
+    /// <param name="pool">The auction's agents; default the SALE pool.</param>
+    public SimulatedSaleWorld(SimulatorModel model, ulong seed, AgentPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Pool = model.SalePool;
+        Pool = pool ?? model.SalePool;
         Tasks = new TaskGenerator(model, seed);
         _simulated = new SimulatedBackend(model, seed, maxTasks: 1);
         _runner = new EpisodeRunner(model, Pool);
