@@ -24,7 +24,7 @@ public sealed class TrainViaExecutorTests
     private static readonly ulong Seed = new TrainingConfig().Seed;
 
     /// <summary>The tiny configuration on two tasks per cell: 20 tasks × 3 attempts × 2 boundary policies through RunTask, and the hard tasks' sweep.</summary>
-    private static TrainingConfig Config() => TrainingConfig.Tiny(Seed) with { TrainingTasksPerCell = 2, ValidationTasksPerCell = 2 };
+    private static TrainingConfig Config() => TrainingConfig.Tiny(Seed) with { TrainingTasksPerCell = 2, ValidationTasksPerCell = 2, AuctionShare = 0 };
 
     // Every test assembly runs at once on CI's two cores: the production deadlines (budget 2 s) can pass there, and a
     // refused step ends the run (a cut-short boundary episode would mislabel its task), so the deadlines are generous.

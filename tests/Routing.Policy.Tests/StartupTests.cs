@@ -14,7 +14,7 @@ public sealed class StartupTests
 
         var info = await service.Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());
 
-        Assert.Equal("v3", info.Versions.Single().Version);
+        Assert.Equal("v4", info.Versions.Single().Version);
         Assert.Equal("trained", info.Versions.Single().Kind);
         Assert.False((await service.Client.RouteAsync(TestModels.Request())).Stop);
     }

@@ -14,8 +14,8 @@ public sealed class PipelineTests
     [Fact]
     public void ATinyRunIsIdenticalForTheSameSeedWhateverTheThreadCount()
     {
-        var one = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7) with { Threads = 1 }, [BopoVariant.Full]);
-        var two = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7) with { Threads = 2 }, [BopoVariant.Full]);
+        var one = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7) with { Threads = 1, AuctionShare = 0 }, [BopoVariant.Full]);
+        var two = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7) with { Threads = 2, AuctionShare = 0 }, [BopoVariant.Full]);
         Assert.Equal(one.ClassCounts, two.ClassCounts);
         Assert.Equal(one.SftSamples, two.SftSamples);
         Assert.Equal(one.Policies.Count, two.Policies.Count);
@@ -29,15 +29,15 @@ public sealed class PipelineTests
     [Fact]
     public void ADifferentSeedTrainsDifferentWeights()
     {
-        var a = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7), [BopoVariant.Full]);
-        var b = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(8), [BopoVariant.Full]);
+        var a = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(7) with { AuctionShare = 0 }, [BopoVariant.Full]);
+        var b = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(8) with { AuctionShare = 0 }, [BopoVariant.Full]);
         Assert.NotEqual(Bytes(a.Policies[^1]), Bytes(b.Policies[^1]));
     }
 
     [Fact]
     public void ATinyRunTrainsEveryVariantAndExportsAModelDirectoryOnnxRuntimeLoads()
     {
-        var result = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(9), BopoVariant.All);
+        var result = PolicyTrainingPipeline.Run(TrainingConfig.Tiny(9) with { AuctionShare = 0 }, BopoVariant.All);
         Assert.Equal(3, result.ClassCounts.Count);
         Assert.Equal(result.Boundary.Count, result.ClassCounts.Sum());
         Assert.Equal([PolicyTrainingPipeline.SftOnlyName, .. BopoVariant.All.Select(v => v.Name)], result.Policies.Select(p => p.Name));

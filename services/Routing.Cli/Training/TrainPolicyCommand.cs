@@ -31,7 +31,7 @@ public static class TrainPolicyCommand
         var ablations = new Option<bool>("--ablations") { Description = "Also train BoPO without the reference-guided advantage, without the hard bonus, and vanilla RL." };
         var outDir = new Option<string?>("--out") { Description = "Write every trained policy (sft-only, bopo, ablations) as DIR/<name>/ model directories (for `routing bench routing --policies DIR`)." };
         var publish = new Option<string?>("--publish") { Description = "Publish the BoPO policy into this policy-service model directory as --version." };
-        var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v3" };
+        var version = new Option<string>("--version") { Description = "Version name of the published model; `auto` names it t<UTC yyyyMMddHHmmss> so scheduled runs never collide.", DefaultValueFactory = _ => "v4" };
         var episodes = new Option<string?>("--episodes")
         {
             Description = "Read the boundary rollouts and SFT data from an exported episode log (`routing export episodes`) instead of the simulator; trains SFT only (BoPO needs an environment).",
@@ -98,17 +98,12 @@ public static class TrainPolicyCommand
                     problems.Add($"--via-executor needs the tenant's API key: --api-key or ${ApiKeyVariable} (`routing up` prints it)");
                 }
             }
-            if (episodeLog is not null && settings.AuctionShare > 0)
-            {
-                problems.Add("auction_share > 0 auctions simulated tasks; --episodes trains from a log, whose episodes carry their own auction features");
-            }
-
             if (parse.GetValue(concurrency) is < 1 or > 256)
             {
                 problems.Add("--concurrency must be between 1 and 256");
             }
 
-            var versionName = parse.GetValue(version) ?? "v3";
+            var versionName = parse.GetValue(version) ?? "v4";
             if (versionName == "auto")
             {
                 // A CronJob publishes into the same volume every run and versions are immutable: a timestamp keeps them apart.

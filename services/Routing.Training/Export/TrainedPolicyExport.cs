@@ -47,7 +47,7 @@ public static class TrainedPolicyExport
                 TrainingData = result.DataSource is { } source
                     ? string.Create(inv, $"{source}; easy {result.ClassCounts[0]}, hard {result.ClassCounts[1]}, intractable {result.ClassCounts[2]}; {result.SftSamples} SFT steps")
                     : string.Create(inv,
-                    $"simulator step pair, {result.Boundary.Count} training tasks (seed {config.Seed}, {config.TrainingTasksPerCell} per domain×bin), boundary K={config.BoundaryAttempts}{(result.BoundarySource is { } b ? $" and SFT sweep played through {b}" : " in-process")}; easy {result.ClassCounts[0]}, hard {result.ClassCounts[1]}, intractable {result.ClassCounts[2]}; {result.SftSamples} SFT steps"),
+                    $"simulator step pair, {result.Boundary.Count} training tasks (seed {config.Seed}, {config.TrainingTasksPerCell} per domain×bin), boundary K={config.BoundaryAttempts}{(result.BoundarySource is { } b ? $" and SFT sweep played through {b}" : " in-process")}; easy {result.ClassCounts[0]}, hard {result.ClassCounts[1]}, intractable {result.ClassCounts[2]}; {result.SftSamples} SFT steps{(result.AuctionSource is { } a ? $"; auction outcomes in the features: {a}" : "")}"),
                 Notes = v.Episodes == 0
                     ? $"not validated: trained from an episode log, without an environment to run it in (`routing bench routing --policies` measures it on the simulator). Full configuration in {TrainingFileName}."
                     : string.Create(inv,

@@ -36,6 +36,11 @@ public static class PolicyTrainingPipeline
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(variants);
         var problems = Validate(config);
+        if (config.AuctionShare > 0 && auctions is null)
+        {
+            problems.Add($"auction_share {config.AuctionShare} needs the auctions of the training and validation tasks (an auction source); set auction_share 0 to train without");
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(config));
@@ -116,7 +121,7 @@ public static class PolicyTrainingPipeline
             config, records, counts, data.Count, sftLoss,
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Smallest, threads),
             PolicyEvaluation.Fixed(runner, validation, runner.Pool.Largest, threads),
-            policies, clock.Elapsed, BoundarySource: rollouts?.Description);
+            policies, clock.Elapsed, BoundarySource: rollouts?.Description, AuctionSource: auctions?.Description);
     }
 
     /// <summary>Configuration problems, including seeds that would put training tasks on the benchmark's or the calibration's tasks.</summary>

@@ -27,9 +27,10 @@ public sealed record TrainingConfig
     /// <summary>
     /// Share of training and validation tasks auctioned (SALE on the step pair, untrained weights) before they are
     /// played, their outcome shown in feature slots 20–22; the rest show no auction, so the policy serves tasks
-    /// with and without one. 0: no auctions (policies up to v3).
+    /// with and without one. 0: no auctions (policies up to v3). Needs an auction source (the CLI's, on the simulator);
+    /// an episode log (<c>--episodes</c>) carries the auction features its episodes had instead.
     /// </summary>
-    public double AuctionShare { get; set; }
+    public double AuctionShare { get; set; } = 0.5;
 
     public NetworkConfig Network { get; set; } = new();
 

@@ -11,6 +11,7 @@ public sealed record TrainedPolicy(string Name, string Description, MlpParameter
 /// in-process boundary rollouts (an episode log); such runs have no simulator validation (figures of 0 episodes).
 /// <paramref name="BoundarySource"/> says where the boundary rollouts and SFT sweep episodes of a simulator run were played
 /// when not in-process (through an executor); BoPO and validation of such a run are in-process.
+/// <paramref name="AuctionSource"/> describes the auctions whose outcomes the features showed, when there were any.
 /// </summary>
 public sealed record TrainingResult(
     TrainingConfig Config,
@@ -23,4 +24,5 @@ public sealed record TrainingResult(
     IReadOnlyList<TrainedPolicy> Policies,
     TimeSpan Elapsed,
     string? DataSource = null,
-    string? BoundarySource = null);
+    string? BoundarySource = null,
+    string? AuctionSource = null);
