@@ -34,6 +34,22 @@ public sealed class ThroughServicesBenchTests
     }
 
     [Fact]
+    public async Task WithAnAuctionOnOpenTheServedPolicySeesWhatTheInProcessPolicySees()
+    {
+        // The executor auctions each task on open and charges it; the in-process side runs the same auctions
+        // (StepPairAuctions with the executor's prompt domain) and shows their outcome and cost in the features.
+        var settings = new ThroughServicesSettings(99_003, TasksPerCell: 2, ThroughServicesSettings.NonBindingLimitMicros, LargeCallCap: null, Concurrency: 4, Auctions: true);
+
+        var report = await ThroughServicesBench.RunAsync(settings, null, CancellationToken.None);
+
+        Assert.EndsWith("+auction", report.Strategy, StringComparison.Ordinal);
+        Assert.Equal(20, report.Services.Overall.Episodes);
+        Assert.Equal(0, report.DifferingEpisodes);
+        Assert.Empty(report.DifferingFeatures);
+        Assert.True(report.Same);
+    }
+
+    [Fact]
     public async Task ABindingBudgetGivesTheSameEpisodesToo()
     {
         // RunTask declares each step's simulated context (signals.context_tokens) and the bench runs the executor

@@ -39,7 +39,7 @@ public static class RoutingBenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var policies = new Option<string?>("--policies") { Description = "Also run every trained policy DIR/<name>/model.onnx (e.g. the --out of `routing train policy --ablations`) as strategy <name>." };
         var costPreferences = new Option<string?>("--cost-preferences") { Description = "Operating points λ for the --policies (comma-separated, each 0–1000): one row per policy and λ, named <name>@<λ> (λ 0 keeps the plain name). Default: 0, the network's own choice." };
-        var auctionsOption = new Option<bool>("--auctions") { Description = "Also run every --policies policy after a SALE auction on the step pair for each held-out task (untrained weights, bids and one jury round), its outcome in feature slots 20–22 as the executor gives it; rows <name>+auction, the auction's cost included. Not with --budget-micros." };
+        var auctionsOption = new Option<bool>("--auctions") { Description = "Also run every --policies policy after a SALE auction on the step pair for each held-out task (untrained weights, bids and one jury round), its outcome in feature slots 20–22 as the executor gives it; rows <name>+auction, the auction's cost included. Not with --budget-micros. With --through-services: the executor auctions every task on open and the served policy is compared with the same auctions in-process." };
         var plot = new Option<string?>("--plot") { Description = "Also write a PNG of cost vs success per strategy, one panel per domain (e.g. frontier.png)." };
         var sale = new Option<bool>("--sale") { Description = "Also run SALE strategy auctions (and ablations) on the sale pool, next to the largest agent alone and the oracle (needs --pool sale)." };
         var saleTasks = new Option<int>("--sale-tasks-per-cell") { Description = "Held-out tasks per cell for the SALE rows (each is a full auction).", DefaultValueFactory = _ => 100 };
@@ -57,15 +57,15 @@ public static class RoutingBenchCommand
         {
             if (parse.GetValue(throughServices))
             {
-                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(costPreferences) is not null || parse.GetValue(auctionsOption) || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
+                if (parse.GetValue(strategies) is not null || parse.GetValue(policies) is not null || parse.GetValue(costPreferences) is not null || parse.GetValue(sale) || parse.GetValue(plot) is not null || parse.GetValue(json))
                 {
-                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --cost-preferences, --auctions, --sale, --plot or --json");
+                    await Console.Error.WriteLineAsync("--through-services runs the policy service's served model only; it takes no --strategies, --policies, --cost-preferences, --sale, --plot or --json");
                     return 2;
                 }
 
                 var perCell = parse.GetResult(tasksPerCell) is { Implicit: false } ? parse.GetValue(tasksPerCell) : ThroughServicesDefaultTasksPerCell;
                 return await ThroughServicesCommand.RunAsync(
-                    new ThroughServicesSettings(parse.GetValue(seed), perCell, parse.GetValue(budget) ?? ThroughServicesSettings.NonBindingLimitMicros, parse.GetValue(cap), parse.GetValue(concurrency)),
+                    new ThroughServicesSettings(parse.GetValue(seed), perCell, parse.GetValue(budget) ?? ThroughServicesSettings.NonBindingLimitMicros, parse.GetValue(cap), parse.GetValue(concurrency), parse.GetValue(auctionsOption)),
                     parse.GetValue(pool) ?? "step", cancellationToken);
             }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Routing.Cli.Bench.Sale;
 using Routing.Cli.Hosting;
 using Routing.Contracts.Common.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,11 @@ namespace Routing.Cli.Bench;
 
 /// <summary>Settings of <c>routing bench routing --through-services</c>.</summary>
 /// <param name="LimitMicros">Every executor task has a hard limit, and the limit is a feature; the in-process run gets the same one.</param>
-public sealed record ThroughServicesSettings(ulong Seed, int TasksPerCell, long LimitMicros, int? LargeCallCap, int Concurrency)
+/// <param name="Auctions">
+/// The executor auctions every task on open (SALE on the step pair, untrained weights, no refinement) and the in-process
+/// side gives the policy the same tasks' auctions (<see cref="Sale.StepPairAuctions"/>): the composed path of policy v4.
+/// </param>
+public sealed record ThroughServicesSettings(ulong Seed, int TasksPerCell, long LimitMicros, int? LargeCallCap, int Concurrency, bool Auctions = false)
 {
     /// <summary>The limit used when <c>--budget-micros</c> is not given: $1,000 per episode, far above any simulated episode's cost.</summary>
     public const long NonBindingLimitMicros = 1_000_000_000;
@@ -113,6 +118,12 @@ public static class ThroughServicesBench
                 // floor and bound a step exactly as the in-process budget-constrained decoding does.
                 ["Routing:Executor:InputTokenFloor"] = "0",
             };
+            if (settings.Auctions)
+            {
+                // As the trainer's auctions: bids and one jury round, no memory-driven refinement, no weights file.
+                overrides["Routing:Executor:Sale:AuctionOnOpen"] = "true";
+                overrides["Routing:Executor:Sale:Refinement"] = "false";
+            }
             await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", cancellationToken, overrides);
             using var channel = GrpcChannel.ForAddress(stack.Executor.GrpcAddress);
             var client = new ExecutorService.ExecutorServiceClient(channel);
@@ -159,7 +170,13 @@ public static class ThroughServicesBench
                 throw new InvalidOperationException($"expected every step to be decided by one policy version, saw [{string.Join(", ", versions.Keys)}] and {fallbacks} fallbacks");
             }
             var version = versions.Keys.Single();
-            var (inProcess, recordings) = RunInProcess(model, PolicyModelPath(version), settings);
+            StepPairAuctions? auctions = null;
+            if (settings.Auctions)
+            {
+                auctions = new StepPairAuctions(model, share: 1, domain: new ExecutorSaleOptions().DefaultDomain);
+                await auctions.PrepareAsync(settings.Seed, settings.TasksPerCell, null, cancellationToken);
+            }
+            var (inProcess, recordings) = RunInProcess(model, PolicyModelPath(version), settings, auctions);
             var inProcessLarge = recordings.Select(r => r.Select(d => d.Action == PolicyAction.Large ? MathF.Exp(d.BehaviourLogProbability) : 1 - MathF.Exp(d.BehaviourLogProbability)).ToArray()).ToArray();
 
             var differing = 0;
@@ -185,7 +202,7 @@ public static class ThroughServicesBench
                 }
             }
 
-            var name = "policy:" + version;
+            var name = "policy:" + version + (settings.Auctions ? "+auction" : "");
             var frontier = settings.Frontier;
             return new ThroughServicesReport(
                 settings, name,
@@ -328,7 +345,7 @@ public static class ThroughServicesBench
     private static string PolicyModelPath(string version) => Path.Combine(ModelRegistry.DefaultDirectory, version, PolicyModelDirectory.ModelFileName);
 
     /// <summary>The same tasks on the simulator's episode runner, routed greedily by the same weights under the same constraints (as the frontier evaluator does).</summary>
-    private static (EpisodeFigures[] Results, List<StepSample>[] Recordings) RunInProcess(SimulatorModel model, string modelPath, ThroughServicesSettings settings)
+    private static (EpisodeFigures[] Results, List<StepSample>[] Recordings) RunInProcess(SimulatorModel model, string modelPath, ThroughServicesSettings settings, StepPairAuctions? auctions)
     {
         var parameters = MlpParameters.FromPolicyNetwork(OnnxPolicyReader.ReadFile(modelPath));
         var runner = new EpisodeRunner(model, model.StepPair);
@@ -341,7 +358,7 @@ public static class ThroughServicesBench
             0, count,
             () =>
             {
-                var policy = new PolicyStepRouter(parameters, sample: false, constraints);
+                var policy = new PolicyStepRouter(parameters, sample: false, constraints) { Auctions = auctions };
                 return (Policy: policy, Router: new BudgetConstrainedRouter(policy, settings.LimitMicros, settings.LargeCallCap));
             },
             (i, _, local) =>

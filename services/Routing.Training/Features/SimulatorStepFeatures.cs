@@ -40,15 +40,21 @@ public sealed class SimulatorStepFeatures
 
     private long _nominalLimitMicros;
     private AuctionOutcome? _auction;
+    private long _spentBeforeEpisode;
 
     public EpisodeConstraints Constraints { get; private set; }
 
     /// <param name="task">The task the episode plays.</param>
     /// <param name="constraints">Its limits, as the features report them.</param>
     /// <param name="auction">The task's SALE auction outcome, when it was auctioned (feature slots 20–22).</param>
-    public void BeginEpisode(in SimTask task, EpisodeConstraints constraints, AuctionOutcome? auction = null)
+    /// <param name="auctionCostMicros">
+    /// What that auction cost: the executor charges it to the task before its first step, so the spend the features
+    /// report starts there (and the remaining budget below the limit), as on an executor that auctions on open.
+    /// </param>
+    public void BeginEpisode(in SimTask task, EpisodeConstraints constraints, AuctionOutcome? auction = null, long auctionCostMicros = 0)
     {
         _auction = auction;
+        _spentBeforeEpisode = auctionCostMicros;
         _taskText = task.Describe();
         _domain = task.Domain;
         Constraints = constraints;
@@ -101,8 +107,8 @@ public sealed class SimulatorStepFeatures
         var state = new StepState
         {
             LimitMicros = budget,
-            SpentMicros = context.SpentMicros,
-            RemainingMicros = Math.Max(0, budget - context.SpentMicros),
+            SpentMicros = _spentBeforeEpisode + context.SpentMicros,
+            RemainingMicros = Math.Max(0, budget - _spentBeforeEpisode - context.SpentMicros),
             StepIndex = context.Step,
             Horizon = context.Horizon,
             ContextTokens = (int)Math.Min(int.MaxValue, context.ContextTokens),

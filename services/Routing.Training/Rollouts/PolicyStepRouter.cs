@@ -49,7 +49,7 @@ public sealed class PolicyStepRouter : IStepRouter
     /// <summary>Auctions whose outcomes the features show (null: no task was auctioned).</summary>
     public ITaskAuctions? Auctions { get; init; }
 
-    public void BeginEpisode(in SimTask task, AgentPool pool) => _features.BeginEpisode(task, Constraints, Auctions?.For(task));
+    public void BeginEpisode(in SimTask task, AgentPool pool) => _features.BeginEpisode(task, Constraints, Auctions?.For(task), Auctions?.CostMicros(task) ?? 0);
 
     public int ChooseAgent(in StepContext context)
     {

@@ -17,7 +17,7 @@ public sealed class RecordingRouter(IStepRouter inner, List<StepSample> recordin
 
     public void BeginEpisode(in SimTask task, AgentPool pool)
     {
-        _features.BeginEpisode(task, EpisodeConstraints.None, auctions?.For(task));
+        _features.BeginEpisode(task, EpisodeConstraints.None, auctions?.For(task), auctions?.CostMicros(task) ?? 0);
         inner.BeginEpisode(task, pool);
     }
 

@@ -23,15 +23,22 @@ public sealed class StepPairAuctions : ITaskAuctions
     private readonly ConcurrentDictionary<(ulong Seed, long Id), (AuctionOutcome Outcome, long CostMicros)> _outcomes = new();
     private readonly SimulatorModel _model;
     private readonly double _share;
+    private readonly string? _domain;
 
     /// <param name="share">Share of tasks auctioned, in [0, 1].</param>
-    public StepPairAuctions(SimulatorModel model, double share)
+    /// <param name="domain">
+    /// The domain the auction prompts name; null: the task's own. An executor auctioning on open names its
+    /// <c>Routing:Executor:Sale:DefaultDomain</c> instead, and the simulated jury's noise follows the prompt's text, so a
+    /// comparison with such an executor passes the same value.
+    /// </param>
+    public StepPairAuctions(SimulatorModel model, double share, string? domain = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(share, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
         _model = model;
         _share = share;
+        _domain = domain;
     }
 
     public string Description => string.Create(CultureInfo.InvariantCulture,
@@ -57,7 +64,8 @@ public sealed class StepPairAuctions : ITaskAuctions
             if (Selected(task))
             {
                 var id = SimulatedSaleWorld.TaskId(domain, bin, index);
-                var result = await engine.RunAsync(world.Request("training", string.Create(CultureInfo.InvariantCulture, $"step-{seed}-{id}"), task, id), ct).ConfigureAwait(false);
+                var request = world.Request("training", string.Create(CultureInfo.InvariantCulture, $"step-{seed}-{id}"), task, id);
+                var result = await engine.RunAsync(_domain is null ? request : request with { Domain = _domain }, ct).ConfigureAwait(false);
                 _outcomes[(task.Seed, task.Id)] = (AuctionSummary.Of(result, agents), result.Overhead.CostMicros);
             }
 
