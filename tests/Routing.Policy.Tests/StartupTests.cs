@@ -19,6 +19,19 @@ public sealed class StartupTests
         Assert.False((await service.Client.RouteAsync(TestModels.Request())).Stop);
     }
 
+    /// <summary>v3, trained without auctions, stays bundled for executors that do not auction on open (docs/training.md).</summary>
+    [Fact]
+    public async Task TheBundledPolicyWithoutAuctionFeaturesServesWhenChosen()
+    {
+        await using var service = await PolicyServiceInstance.StartAsync(settings: new Dictionary<string, string?> { ["Routing:Policy:PrimaryVersion"] = "v3" });
+
+        var info = await service.Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());
+
+        Assert.Equal("v3", info.Versions.Single().Version);
+        Assert.Equal("trained", info.Versions.Single().Kind);
+        Assert.False((await service.Client.RouteAsync(TestModels.Request())).Stop);
+    }
+
     [Fact]
     public async Task TheBundledHeuristicStillServesWhenPinned()
     {
