@@ -20,7 +20,21 @@ public sealed record AgentDefinition(
     long PriceOutMicrosPerMTok,
     int Tier,
     int MaxOutputTokens,
-    string? CredentialRef);
+    string? CredentialRef)
+{
+    /// <summary>
+    /// What a call on this agent cost, from the usage the backend reported, in µ$: input and output priced together
+    /// and rounded up once, as the simulator bills a step. One formula for the executor's steps and auction calls and
+    /// for the auction library's own overhead tally, so the two cannot disagree about the same call.
+    /// </summary>
+    public long CostMicros(ChatUsage usage)
+    {
+        const long microsPerMillion = 1_000_000;
+        var scaled = checked((Math.Max(0, (long)usage.PromptTokens) * Math.Max(0, PriceInMicrosPerMTok))
+            + (Math.Max(0, (long)usage.CompletionTokens) * Math.Max(0, PriceOutMicrosPerMTok)));
+        return (scaled + microsPerMillion - 1) / microsPerMillion;
+    }
+}
 
 /// <summary>The pool as of one configuration version; immutable, replaced whole on reload.</summary>
 public sealed record AgentPoolSnapshot(string Version, IReadOnlyList<AgentDefinition> Agents);

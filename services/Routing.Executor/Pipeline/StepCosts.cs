@@ -50,17 +50,16 @@ public static class StepCosts
     }
 
     /// <summary>
-    /// What a call cost, from the usage the backend reported: input and output priced together and rounded up once,
-    /// as the simulator bills a step (<c>AgentProfile.CostMicros</c>). Rounding each part up separately charged up to
-    /// 1 µ$ more per step than the agent's bill, so episodes through the executor cost more than the same episodes
-    /// in-process; it is still never more than <see cref="WorstCase"/> (⌈a + b⌉ ≤ ⌈a⌉ + ⌈b⌉).
+    /// What a call cost, from the usage the backend reported (<see cref="AgentDefinition.CostMicros"/>): input and
+    /// output priced together and rounded up once, as the simulator bills a step (<c>AgentProfile.CostMicros</c>).
+    /// Rounding each part up separately charged up to 1 µ$ more per step than the agent's bill, so episodes through
+    /// the executor cost more than the same episodes in-process; it is still never more than <see cref="WorstCase"/>
+    /// (⌈a + b⌉ ≤ ⌈a⌉ + ⌈b⌉).
     /// </summary>
     public static long Actual(AgentDefinition agent, ChatUsage usage)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        var scaled = checked((Math.Max(0, (long)usage.PromptTokens) * Math.Max(0, agent.PriceInMicrosPerMTok))
-            + (Math.Max(0, (long)usage.CompletionTokens) * Math.Max(0, agent.PriceOutMicrosPerMTok)));
-        return (scaled + MicrosPerMillion - 1) / MicrosPerMillion;
+        return agent.CostMicros(usage);
     }
 
     private static long Price(long tokens, long microsPerMillion) =>

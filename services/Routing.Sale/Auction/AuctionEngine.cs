@@ -483,9 +483,7 @@ public sealed class AuctionEngine
 
         private void Count(AuctionAgent agent, AuctionPhase phase, ChatUsage usage)
         {
-            var d = agent.Definition;
-            var scaled = (usage.PromptTokens * d.PriceInMicrosPerMTok) + ((long)usage.CompletionTokens * d.PriceOutMicrosPerMTok);
-            var cost = (scaled + 999_999) / 1_000_000;
+            var cost = agent.Definition.CostMicros(usage);
             lock (_lock)
             {
                 _overhead = _overhead.Add(phase, new AuctionOverhead(1, usage.PromptTokens, usage.CompletionTokens, cost));
