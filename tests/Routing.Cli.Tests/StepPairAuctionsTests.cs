@@ -25,7 +25,7 @@ public sealed class StepPairAuctionsTests
         await second.PrepareAsync(Seed, 4, null, CancellationToken.None);
 
         var generator = new TaskGenerator(model, Seed);
-        var tasks = Enumerable.Range(0, 40).Select(i => generator.Create((Domain)(i / 4 / TaskSpace.BinCount), i / 4 % TaskSpace.BinCount, i % 4)).ToList();
+        var tasks = Enumerable.Range(0, 40).Select(i => generator.CreateCellMajor(i, 4)).ToList();
         var auctioned = tasks.Where(t => first.For(t) is not null).ToList();
         Assert.InRange(auctioned.Count, 8, 32);
         Assert.All(tasks, t => Assert.Equal(first.Selected(t), first.For(t) is not null));
@@ -74,7 +74,7 @@ public sealed class StepPairAuctionsTests
             Assert.Equal(plain.Overall.Episodes, withAuction.Overall.Episodes);
             // The auction is paid on every task whatever the policy then does, so even an identical episode costs more.
             var generator = new TaskGenerator(SimulatorModel.Default, Seed);
-            var auctionCost = Enumerable.Range(0, 30).Sum(i => held.CostMicros(generator.Create((Domain)(i / 3 / TaskSpace.BinCount), i / 3 % TaskSpace.BinCount, i % 3)));
+            var auctionCost = Enumerable.Range(0, 30).Sum(i => held.CostMicros(generator.CreateCellMajor(i, 3)));
             Assert.True(auctionCost > 0);
             Assert.True(withAuction.Overall.TotalCostMicros > auctionCost, "the +auction row's cost includes every task's auction");
             Assert.Throws<ArgumentException>(() => RoutingBenchCommand.Run(settings));

@@ -262,8 +262,7 @@ public static class ThroughServicesBench
             {
                 var request = new RunTaskRequest { TaskId = $"{TaskId(i, settings.TasksPerCell)}~{name.Replace('-', '_')}", LimitMicros = settings.LimitMicros, Agent = pair[agent].Name };
                 services[i] = (await PlayAsync(client, auth, request, token)).Figures;
-                var cell = i / settings.TasksPerCell;
-                var r = runner.Run(generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell), new FixedAgentRouter(agent));
+                var r = runner.Run(generator.CreateCellMajor(i, settings.TasksPerCell), new FixedAgentRouter(agent));
                 inProcess[i] = new EpisodeFigures(r.Success, r.Steps, r.CostMicros, r.CallsOnLargest);
                 progress?.Invoke(Interlocked.Increment(ref done), count);
             });
@@ -337,8 +336,8 @@ public static class ThroughServicesBench
     /// <summary>Task <paramref name="i"/> in the frontier evaluator's cell-major order, as a simulated task id.</summary>
     public static string TaskId(int i, int tasksPerCell)
     {
-        var cell = i / tasksPerCell;
-        return string.Create(CultureInfo.InvariantCulture, $"{TaskSpace.Name((Domain)(cell / TaskSpace.BinCount))}-{cell % TaskSpace.BinCount}-{i % tasksPerCell}");
+        var (domain, bin, index) = TaskSpace.CellMajor(i, tasksPerCell);
+        return SimulatedSaleWorld.TaskId(domain, bin, index);
     }
 
     /// <summary>The bundled model directory the policy service serves <paramref name="version"/> from.</summary>
@@ -363,8 +362,7 @@ public static class ThroughServicesBench
             },
             (i, _, local) =>
             {
-                var cell = i / settings.TasksPerCell;
-                var task = generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell);
+                var task = generator.CreateCellMajor(i, settings.TasksPerCell);
                 local.Policy.Recording = [];
                 var r = runner.Run(task, local.Router);
                 results[i] = new EpisodeFigures(r.Success, r.Steps, r.CostMicros, r.CallsOnLargest);

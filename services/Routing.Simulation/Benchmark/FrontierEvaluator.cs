@@ -70,8 +70,7 @@ public sealed class FrontierEvaluator
             (i, _, routers) =>
             {
                 // Task i: cell-major order, so the n-th task of a cell is the same for any tasks-per-cell.
-                var cell = i / settings.TasksPerCell;
-                var task = generator.Create((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, i % settings.TasksPerCell);
+                var task = generator.CreateCellMajor(i, settings.TasksPerCell);
                 for (var s = 0; s < routers.Length; s++)
                 {
                     var result = runner.Run(task, routers[s]);

@@ -26,6 +26,18 @@ public static class TaskSpace
         _ => throw new ArgumentException($"Unknown domain '{name}'; expected 'search' or 'coding'.", nameof(name)),
     };
 
+    /// <summary>
+    /// The <paramref name="i"/>-th task of a set laid out cell-major — domain, then bin, then
+    /// <paramref name="tasksPerCell"/> tasks per cell — as the benchmark, the trainer and the services tally it, so the
+    /// n-th task of a cell is the same for any tasks-per-cell.
+    /// </summary>
+    public static (Domain Domain, int Bin, long Index) CellMajor(long i, int tasksPerCell)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tasksPerCell, 1);
+        var cell = (int)(i / tasksPerCell);
+        return ((Domain)(cell / BinCount), cell % BinCount, i % tasksPerCell);
+    }
+
     /// <summary>Upper bound of a bin's human solve time in minutes.</summary>
     public static double BinUpperBoundMinutes(int bin) => BinUpperMinutes[bin];
 

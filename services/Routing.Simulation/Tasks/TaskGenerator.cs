@@ -18,6 +18,13 @@ public sealed class TaskGenerator
         _seed = seed;
     }
 
+    /// <summary>The <paramref name="i"/>-th task of a cell-major task set (<see cref="TaskSpace.CellMajor"/>).</summary>
+    public SimTask CreateCellMajor(long i, int tasksPerCell)
+    {
+        var (domain, bin, index) = TaskSpace.CellMajor(i, tasksPerCell);
+        return Create(domain, bin, index);
+    }
+
     /// <summary>The <paramref name="index"/>-th task of the given domain and bin.</summary>
     public SimTask Create(Domain domain, int bin, long index)
     {

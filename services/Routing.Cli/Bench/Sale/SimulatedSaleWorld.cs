@@ -1,4 +1,3 @@
-using System.Globalization;
 using Routing.Backends;
 using Routing.Backends.Simulator;
 using Routing.Sale.Auction;
@@ -48,8 +47,8 @@ public sealed class SimulatedSaleWorld
 
     public IReadOnlyList<AuctionAgent> Agents { get; }
 
-    public static string TaskId(Domain domain, int bin, long index) =>
-        string.Create(CultureInfo.InvariantCulture, $"{TaskSpace.Name(domain)}-{bin}-{index}");
+    /// <summary>The simulator's task id (<see cref="SimTaskId"/>'s text) of a task's first attempt.</summary>
+    public static string TaskId(Domain domain, int bin, long index) => new SimTaskId(domain, bin, index, Attempt: 0).ToString();
 
     public AuctionRequest Request(string tenant, string auctionId, in SimTask task, string taskId) => new()
     {
@@ -85,8 +84,7 @@ public sealed class SimulatedSaleWorld
         var done = 0;
         await Parallel.ForAsync(0, tasks.Length, cancellationToken, async (i, ct) =>
         {
-            var cell = i / tasksPerCell;
-            var (domain, bin, index) = ((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, (long)(i % tasksPerCell));
+            var (domain, bin, index) = TaskSpace.CellMajor(i, tasksPerCell);
             var task = Tasks.Create(domain, bin, index);
             var id = TaskId(domain, bin, index);
             var auction = await engine.RunAsync(Request("train", "train-" + id, task, id), ct).ConfigureAwait(false);

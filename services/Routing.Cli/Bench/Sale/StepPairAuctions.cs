@@ -58,8 +58,7 @@ public sealed class StepPairAuctions : ITaskAuctions
         var done = 0;
         await Parallel.ForAsync(0, total, cancellationToken, async (i, ct) =>
         {
-            var cell = i / tasksPerCell;
-            var (domain, bin, index) = ((Domain)(cell / TaskSpace.BinCount), cell % TaskSpace.BinCount, (long)(i % tasksPerCell));
+            var (domain, bin, index) = TaskSpace.CellMajor(i, tasksPerCell);
             var task = world.Tasks.Create(domain, bin, index);
             if (Selected(task))
             {
