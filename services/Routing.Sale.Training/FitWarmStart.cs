@@ -16,7 +16,6 @@ internal static class FitWarmStart
 {
     public static FitStart Find(IReadOnlyList<TrainingTask> tasks, IReadOnlyList<string> agents, FitOptions options, double bigM, double rewardWeight)
     {
-        var terms = options.Terms;
         FitStart? best = null;
         int candidates = 0, infeasible = 0;
         foreach (var weights in Candidates(agents, options))

@@ -118,12 +118,7 @@ public static class RoutingBenchCommand
             if (settings.Auctions)
             {
                 auctions = new StepPairAuctions(SimulatorModel.Default, share: 1);
-                await StandardErrorProgress.Create().StartAsync(async context =>
-                {
-                    var bar = context.AddTask("auctions on the held-out tasks (step pair)", maxValue: 1);
-                    await auctions.PrepareAsync(settings.Frontier.Seed, settings.Frontier.TasksPerCell, (d, n) => { bar.MaxValue = n; bar.Value = d; }, cancellationToken);
-                    bar.StopTask();
-                });
+                await auctions.PrepareWithProgressAsync([(settings.Frontier.Seed, settings.Frontier.TasksPerCell, "held-out")], cancellationToken);
             }
 
             var report = Run(settings, showProgress: true, cancellationToken, auctions);
@@ -293,7 +288,12 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
 {
     /// <summary>The parsed operating points; valid after <see cref="Validate"/> reported no problem.</summary>
     public IReadOnlyList<double> Lambdas => CostPreferences is null ? [0]
-        : [.. CostPreferences.Select(c => double.Parse(c, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture))];
+        : [.. CostPreferences.Select(c => TryParseLambda(c, out var lambda) ? lambda : throw new ArgumentException($"--cost-preferences: '{c}' is not a number between 0 and 1000"))];
+
+    /// <summary>An operating point as the policy service accepts one: finite, 0 to 1000.</summary>
+    private static bool TryParseLambda(string text, out double lambda) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out lambda)
+        && double.IsFinite(lambda) && lambda >= 0 && lambda <= Routing.Policy.Grpc.RequestValidation.MaxCostPreference;
 
     public List<string> Validate()
     {
@@ -345,8 +345,7 @@ public sealed record RoutingBenchSettings(FrontierSettings Frontier, double Rand
 
             foreach (var text in CostPreferences)
             {
-                if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lambda)
-                    || !double.IsFinite(lambda) || lambda is < 0 or > 1_000)
+                if (!TryParseLambda(text, out _))
                 {
                     problems.Add($"--cost-preferences: '{text}' is not a number between 0 and 1000");
                 }

@@ -146,15 +146,8 @@ public static class TrainPolicyCommand
                 var auctions = episodeLog is null && settings.AuctionShare > 0 ? new StepPairAuctions(SimulatorModel.Default, settings.AuctionShare) : null;
                 if (auctions is not null)
                 {
-                    await StandardErrorProgress.Create().StartAsync(async context =>
-                    {
-                        foreach (var (taskSeed, perCell, name) in new[] { (settings.Seed, settings.TrainingTasksPerCell, "training"), (settings.Seed + 1, settings.ValidationTasksPerCell, "validation") })
-                        {
-                            var bar = context.AddTask($"auctions on the {name} tasks", maxValue: 1);
-                            await auctions.PrepareAsync(taskSeed, perCell, (d, n) => { bar.MaxValue = n; bar.Value = d; }, cancellationToken);
-                            bar.StopTask();
-                        }
-                    });
+                    await auctions.PrepareWithProgressAsync(
+                        [(settings.Seed, settings.TrainingTasksPerCell, "training"), (settings.Seed + 1, settings.ValidationTasksPerCell, "validation")], cancellationToken);
                 }
 
                 StandardErrorProgress.Create().Start(context =>

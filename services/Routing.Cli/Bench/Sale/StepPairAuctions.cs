@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Routing.Cli.Output;
 using Routing.Features;
 using Routing.Sale.Auction;
 using Routing.Sale.Scoring;
@@ -71,6 +72,18 @@ public sealed class StepPairAuctions : ITaskAuctions
             progress?.Invoke(Interlocked.Increment(ref done), total);
         }).ConfigureAwait(false);
     }
+
+    /// <summary>Runs the auctions of several task sets, a progress bar per set on standard error.</summary>
+    public Task PrepareWithProgressAsync(IEnumerable<(ulong Seed, int TasksPerCell, string Label)> sets, CancellationToken cancellationToken) =>
+        StandardErrorProgress.Create().StartAsync(async context =>
+        {
+            foreach (var (seed, tasksPerCell, label) in sets)
+            {
+                var bar = context.AddTask($"auctions on the {label} tasks (step pair)", maxValue: 1);
+                await PrepareAsync(seed, tasksPerCell, (done, total) => { bar.MaxValue = total; bar.Value = done; }, cancellationToken).ConfigureAwait(false);
+                bar.StopTask();
+            }
+        });
 
     public AuctionOutcome? For(in SimTask task) => _outcomes.TryGetValue((task.Seed, task.Id), out var o) ? o.Outcome : null;
 
