@@ -36,6 +36,16 @@ public sealed class SimCommandTests
         }
     }
 
+    [Fact]
+    public void FitReadsTheCommittedTargetsByDefault()
+    {
+        var parse = new RootCommand { SimCommand.Create() }.Parse(["sim", "fit"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(SimCommand.CommittedTargetsPath, parse.GetValue<string>("--targets"));
+        Assert.DoesNotContain("..", SimCommand.CommittedTargetsPath, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("sim", "fit", "--episodes-per-cell", "50")]
     [InlineData("sim", "fit", "--targets", "/nonexistent/targets.json", "--episodes-per-cell", "100")]

@@ -18,6 +18,9 @@ public static class SimCommand
     /// <summary>Where the shipped parameters file lives, relative to the repository root.</summary>
     public const string ShippedParamsPath = "services/Routing.Simulation/Calibration/sim-params.v1.json";
 
+    /// <summary>The calibration targets the shipped parameters were fitted to, relative to the repository root (docs/simulator.md).</summary>
+    public const string CommittedTargetsPath = "services/Routing.Simulation/Calibration/hst-targets.json";
+
     public static Command Create() => new("sim", "The agent simulator: serve it as a chat-completions backend, or re-fit its parameters.")
     {
         CreateServe(),
@@ -105,7 +108,7 @@ public static class SimCommand
 
     private static Command CreateFit()
     {
-        var targets = new Option<string>("--targets") { Description = "Calibration targets (HST-Bench per-bin pass@1).", DefaultValueFactory = _ => "../shared/calibration/hst-targets.json" };
+        var targets = new Option<string>("--targets") { Description = "Calibration targets (HST-Bench per-bin pass@1).", DefaultValueFactory = _ => CommittedTargetsPath };
         var episodes = new Option<int>("--episodes-per-cell") { Description = "Episodes per (domain, bin, agent) cell and bisection step (≥ 100).", DefaultValueFactory = _ => 20_000 };
         var seed = new Option<ulong>("--seed") { Description = "Fit seed; the fit is measured on seed + 1.", DefaultValueFactory = _ => 20_260_501 };
         var output = new Option<string>("--out") { Description = "Parameters file to write.", DefaultValueFactory = _ => ShippedParamsPath };
@@ -121,6 +124,12 @@ public static class SimCommand
             if (perCell < 100)
             {
                 Console.Error.WriteLine("--episodes-per-cell must be at least 100");
+                return Task.FromResult(2);
+            }
+
+            if (!File.Exists(targetsPath))
+            {
+                Console.Error.WriteLine($"--targets {targetsPath}: no such file (the committed targets are {CommittedTargetsPath}, relative to the repository root)");
                 return Task.FromResult(2);
             }
 

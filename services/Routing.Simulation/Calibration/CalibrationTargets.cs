@@ -6,8 +6,8 @@ using Routing.Simulation.Tasks;
 namespace Routing.Simulation.Calibration;
 
 /// <summary>
-/// The per-bin pass@1 targets (percent) read from an HST-Bench targets file such as
-/// <c>../shared/calibration/hst-targets.json</c>. Only the fit reads this; the library ships a copy of the
+/// The per-bin pass@1 targets (percent) read from an HST-Bench targets file such as the committed
+/// <c>Calibration/hst-targets.json</c> (docs/simulator.md). Only the fit reads this; the library ships a copy of the
 /// values inside its parameters file.
 /// </summary>
 public sealed class CalibrationTargets

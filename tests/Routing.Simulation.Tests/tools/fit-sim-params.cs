@@ -8,12 +8,12 @@ using System.Globalization;
 using Routing.Simulation;
 using Routing.Simulation.Calibration;
 
-var targetsPath = args.Length > 0 ? args[0] : "../shared/calibration/hst-targets.json";
+var targetsPath = args.Length > 0 ? args[0] : "services/Routing.Simulation/Calibration/hst-targets.json";
 var episodes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
 var seed = args.Length > 2 ? ulong.Parse(args[2], CultureInfo.InvariantCulture) : 20_260_501UL;
 var output = "services/Routing.Simulation/Calibration/sim-params.v1.json";
 
-var targets = CalibrationTargets.Load(targetsPath, "../shared/calibration/hst-targets.json");
+var targets = CalibrationTargets.Load(targetsPath);
 var clock = Stopwatch.StartNew();
 var fit = SimulatorCalibration.Fit(targets, seed, episodes, new Progress<string>(Console.Error.WriteLine));
 File.WriteAllText(output, SimulatorModel.SerializeParameters(fit.Parameters) + "\n");
