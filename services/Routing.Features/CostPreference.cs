@@ -1,7 +1,7 @@
 namespace Routing.Features;
 
 /// <summary>
-/// The operating point λ (a per-request cost preference, DESIGN §3): after the network, each candidate scores
+/// The operating point λ (a per-request cost preference, docs/design.md §2.1.2): after the network, each candidate scores
 /// its class probability minus λ times its worst-case cost relative to the dearest candidate's. λ = 0 is the
 /// network's own choice; larger λ trades success for cost. One formula for the policy service's decisions and for
 /// the trained policy run in-process by the trainer and the benchmark, so the two cannot drift apart.

@@ -48,7 +48,7 @@ public sealed record FitOptions
 public sealed record FitResult(SaleWeightsDocument Weights, string Status, double Objective, double StartObjective, double WorstWinnerScore, int SolverPicked, int CheapestSolverPicked, int TasksWithSolver, IReadOnlyDictionary<string, int> Wins);
 
 /// <summary>
-/// Fits w = (w_c, w_h, w_1..w_n) by the min–max mixed-integer program of DESIGN §2.2 (docs/sale.md):
+/// Fits w = (w_c, w_h, w_1..w_n) by the min–max mixed-integer program of docs/design.md §2.2.6 (docs/sale.md):
 /// binaries x_{t,i} pick one winner per task, big-M constraints make it the argmin of s = C − V under w (ties to
 /// the cheaper agent), and the objective, lexicographically, first maximises the outcome reward of the winners
 /// (a solver earns 1 − β·π, so the cheapest solver earns most; see <see cref="FitOptions.CostPreference"/>), then

@@ -10,7 +10,7 @@ using Routing.Simulation.Benchmark;
 namespace Routing.Cli.Commands;
 
 /// <summary>
-/// <c>routing train sale-weights</c>: fits SALE's weights (w_c, w_h, w_1..w_n) by the min–max MILP of DESIGN §2.2
+/// <c>routing train sale-weights</c>: fits SALE's weights (w_c, w_h, w_1..w_n) by the min–max MILP of docs/design.md §2.2.6
 /// (docs/sale.md) on recorded auctions with outcomes — a JSON-lines file of training tasks, or auctions run on
 /// the simulator's training tasks — and writes the versioned weights file the auction hot-reloads.
 /// </summary>

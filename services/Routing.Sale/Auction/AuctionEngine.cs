@@ -11,7 +11,7 @@ using Routing.Sale.Weights;
 namespace Routing.Sale.Auction;
 
 /// <summary>
-/// SALE's strategy auction over a pool of chat backends (DESIGN §2.2): every agent bids a plan in parallel, every
+/// SALE's strategy auction over a pool of chat backends (docs/design.md §2.2): every agent bids a plan in parallel, every
 /// agent scores every plan, the lowest C − V wins; if that is not the cheapest agent, each cheaper agent refines its
 /// bid from contrastive pairs of similar past auctions and a refined bid that scores better takes the task. The
 /// whole auction is recorded in memory. Stateless between auctions and safe to share.

@@ -5,7 +5,7 @@ public readonly record struct BidScore(double Cost, double Value)
 {
     public double Score => Cost - Value;
 
-    /// <summary>C = w_c·π·|s|; V = w_h·H + Σ_j w_j·γ_j over the counted jurors (DESIGN §2.2, units in <see cref="BidFeatures"/>).</summary>
+    /// <summary>C = w_c·π·|s|; V = w_h·H + Σ_j w_j·γ_j over the counted jurors (docs/design.md §2.2.2, units in <see cref="BidFeatures"/>).</summary>
     public static BidScore Of(BidFeatures bid, SaleWeights weights, ScoringTerms terms)
     {
         ArgumentNullException.ThrowIfNull(bid);

@@ -1,7 +1,7 @@
 namespace Routing.Sale.Scoring;
 
 /// <summary>
-/// The auction's weights w = (w_c, w_h, w_1..w_n) of one version (DESIGN §2.2), as fitted by
+/// The auction's weights w = (w_c, w_h, w_1..w_n) of one version (docs/design.md §2.2), as fitted by
 /// <c>routing train sale-weights</c> or set by hand. Juror weights are per agent name; an agent without one
 /// (e.g. added to the pool after training) gets <see cref="DefaultJuror"/>.
 /// </summary>

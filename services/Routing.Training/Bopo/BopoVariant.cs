@@ -1,7 +1,7 @@
 namespace Routing.Training.Bopo;
 
 /// <summary>
-/// A policy-optimisation recipe: full BoPO and the ablations of DESIGN.md §2.1 (each removes one ingredient),
+/// A policy-optimisation recipe: full BoPO and the ablations of docs/design.md §2.1.5 (each removes one ingredient),
 /// plus vanilla RL (no boundary guidance: no SFT warm start, no reference-guided advantage, no hard bonus, no KL).
 /// </summary>
 public sealed record BopoVariant(string Name, bool StartFromSft, bool ReferenceGuided, bool HardBonus, bool KlToSft, string Description)

@@ -1,6 +1,6 @@
 namespace Routing.Training.Boundary;
 
-/// <summary>The boundary-guided difficulty taxonomy of a training task (DESIGN.md §2.1).</summary>
+/// <summary>The boundary-guided difficulty taxonomy of a training task (docs/design.md §2.1.3).</summary>
 public enum DifficultyClass
 {
     /// <summary>Always-small succeeds.</summary>

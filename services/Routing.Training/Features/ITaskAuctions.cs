@@ -5,7 +5,7 @@ namespace Routing.Training.Features;
 
 /// <summary>
 /// SALE auctions on simulated tasks, for training and benchmarking a step policy that sees the auction's outcome
-/// (feature slots 20–22), as a served policy does when the executor auctions a task on open. DESIGN §2.2: the two
+/// (feature slots 20–22), as a served policy does when the executor auctions a task on open. docs/design.md §2.3: the two
 /// methods compose — the auction's verdict on the task reaches the step router as features. Implementations run
 /// their auctions before training or the benchmark reads them; the readers are parallel and synchronous.
 /// </summary>

@@ -188,8 +188,8 @@ public sealed record BopoConfig
     public double CostWeight { get; set; } = 0.01;
 
     /// <summary>
-    /// λ for groups rolled out under a hard limit: DESIGN.md's hard objective (maximise success subject to the
-    /// limit) does not price cost, the limit bounds it; 0 by default.
+    /// λ for groups rolled out under a hard limit: the hard objective of docs/design.md §2.1 (maximise success subject
+    /// to the limit) does not price cost, the limit bounds it; 0 by default.
     /// </summary>
     public double CostWeightUnderLimits { get; set; }
 

@@ -11,7 +11,7 @@ namespace Routing.Training.Sft;
 public readonly record struct SweepOutcome(bool Success, long CostMicros);
 
 /// <summary>
-/// Boundary-guided SFT data (DESIGN.md §2.1): easy and intractable tasks are demonstrated by always-small
+/// Boundary-guided SFT data (docs/design.md §2.1.4): easy and intractable tasks are demonstrated by always-small
 /// ("fail cheaply"); a hard task by the cheapest successful trajectory of a sweep over P(large) = k/N,
 /// k = 0..N, taken at the first level whose success rate over the K attempts reaches the taxonomy threshold
 /// (falling back to a successful always-large run, then to none). Samples are weighted so that each
