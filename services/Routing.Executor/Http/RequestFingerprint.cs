@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Routing.Executor.Http;
+
+/// <summary>
+/// SHA-256 of a request body in canonical JSON (object keys sorted, no whitespace), so that a retry of the same
+/// request matches its <c>Idempotency-Key</c>'s first use however the client spaced or ordered it, and another
+/// request under the same key does not (the IETF Idempotency-Key draft, draft-ietf-httpapi-idempotency-key-header §2.4).
+/// </summary>
+public static class RequestFingerprint
+{
+    public static string Of(JsonElement body)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            WriteCanonical(json, body);
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+    }
+
+    /// <summary>Writes <paramref name="element"/> with every object's properties in ordinal order.</summary>
+    public static void WriteCanonical(Utf8JsonWriter json, JsonElement element)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                json.WriteStartObject();
+                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    json.WritePropertyName(property.Name);
+                    WriteCanonical(json, property.Value);
+                }
+                json.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                json.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    WriteCanonical(json, item);
+                }
+                json.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(json);
+                break;
+        }
+    }
+}
