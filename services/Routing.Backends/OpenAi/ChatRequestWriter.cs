@@ -85,15 +85,7 @@ public static class ChatRequestWriter
                 continue;
             }
 
-            json.WritePropertyName(name);
-            if (value is null)
-            {
-                json.WriteNullValue();
-            }
-            else
-            {
-                value.WriteTo(json);
-            }
+            WriteNode(json, name, value);
         }
 
         json.WriteNumber(maxTokensField, call.MaxTokens);
@@ -119,21 +111,26 @@ public static class ChatRequestWriter
         {
             if (name != "include_usage")
             {
-                json.WritePropertyName(name);
-                if (value is null)
-                {
-                    json.WriteNullValue();
-                }
-                else
-                {
-                    value.WriteTo(json);
-                }
+                WriteNode(json, name, value);
             }
         }
 
         // Without it a streamed answer carries no usage, and unledgered tokens are not guessed.
         json.WriteBoolean("include_usage", true);
         json.WriteEndObject();
+    }
+
+    private static void WriteNode(Utf8JsonWriter json, string name, JsonNode? value)
+    {
+        json.WritePropertyName(name);
+        if (value is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(json);
+        }
     }
 
     private static void WriteMetadata(Utf8JsonWriter json, IReadOnlyDictionary<string, string> metadata)
