@@ -19,7 +19,8 @@ public sealed class OfficialClientTests
     [SkippableFact]
     public async Task OpenAiNodeClientWorksUnchangedThroughTheFrontDoor()
     {
-        Skip.If(NodeClients.Missing("openai") is { } missing, missing);
+        var missing = NodeClients.Missing("openai");
+        Skip.If(missing is not null, missing);
         await using var backend = await ScriptedOpenAiServer.StartAsync();
         backend.Responder = ForcedToolCalls;
         var agentsFile = Path.Combine(Path.GetTempPath(), $"routing-up-agents-{Guid.NewGuid():N}.json");
