@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Routing.Backends.OpenAi;
-using Xunit;
 
 namespace Routing.Backends.Tests;
 
