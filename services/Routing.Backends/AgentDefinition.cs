@@ -23,6 +23,13 @@ public sealed record AgentDefinition(
     string? CredentialRef)
 {
     /// <summary>
+    /// Most input tokens one image part may cost on this agent's model; null: OpenAI's tile formula for GPT-4o-class
+    /// models (at most 1,445 tokens at detail auto or high, 85 at low). Set it for models that count images otherwise
+    /// (GPT-4o mini's multiplier, patch-based GPT-4.1 mini, Claude's ~1,600 per image).
+    /// </summary>
+    public int? ImageTokenBound { get; init; }
+
+    /// <summary>
     /// What a call on this agent cost, from the usage the backend reported, in µ$: input and output priced together
     /// and rounded up once, as the simulator bills a step. One formula for the executor's steps and auction calls and
     /// for the auction library's own overhead tally, so the two cannot disagree about the same call.

@@ -23,4 +23,10 @@ public sealed class BackendException(BackendFailure failure, string message, boo
     public BackendFailure Failure { get; } = failure;
 
     public bool MayHaveBeenBilled { get; } = mayHaveBeenBilled;
+
+    /// <summary>
+    /// The backend refused what the caller sent (a parameter it does not take, an unknown simulated task, an ended
+    /// episode): the caller's mistake, answered as a 4xx, rather than a fault of the backend or of its configuration.
+    /// </summary>
+    public bool CallerFault { get; init; }
 }

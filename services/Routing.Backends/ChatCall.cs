@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Routing.Backends;
 
@@ -39,4 +40,20 @@ public sealed record ChatCall
 
     /// <summary>Extra string metadata passed through to the backend (OpenAI <c>metadata</c>).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The client's own chat-completions body, forwarded as sent (unknown fields, content parts and all) when set:
+    /// <see cref="OpenAi.ChatRequestWriter"/> then writes only the fields the executor owns (<see cref="OwnedFields"/>)
+    /// from this call and every other field from here. Null (gRPC steps, auctions): the body is written from the typed fields.
+    /// </summary>
+    public JsonObject? PassThrough { get; init; }
+
+    /// <summary>Output-cap field the client used (<c>max_completion_tokens</c> for reasoning models); null: the backend's configured one.</summary>
+    public string? MaxTokensField { get; init; }
+
+    /// <summary>Request fields the executor sets itself: the routed model, the output bound it reserved for, and streaming (usage is always asked for).</summary>
+    public static readonly IReadOnlySet<string> OwnedFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "model", "max_tokens", "max_completion_tokens", "stream", "stream_options",
+    };
 }

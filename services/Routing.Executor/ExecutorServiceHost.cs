@@ -59,6 +59,7 @@ public static class ExecutorServiceHost
         services.AddValidatedOptions<TenantsOptions>(TenantsOptions.SectionName);
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<TenantAuthenticator>();
+        services.AddSingleton<Http.UnmatchedRouteErrors>();
         services.AddSingleton<ServiceClients>();
         services.AddSingleton<TaskStore>();
         services.AddSingleton<EpisodeLog>();

@@ -73,13 +73,15 @@ public sealed class ExecutorStack : IAsyncDisposable
 
     /// <param name="withBudget">False points the executor at a port nothing listens on.</param>
     /// <param name="withPolicy">False likewise for the policy service.</param>
-    public static async Task<ExecutorStack> StartAsync(bool withBudget = true, bool withPolicy = true, IDictionary<string, string?>? settings = null)
+    /// <param name="tenantSettings">Default budgets of acme or globex in the tenants file; none when null.</param>
+    public static async Task<ExecutorStack> StartAsync(
+        bool withBudget = true, bool withPolicy = true, IDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, TenantSettings>? tenantSettings = null)
     {
         var backend = await ScriptedOpenAiServer.StartAsync();
         var budget = withBudget ? await StartBudgetAsync() : null;
         var policy = withPolicy ? await StartPolicyAsync() : null;
         var tenantsFile = Path.Combine(Path.GetTempPath(), $"routing-tenants-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(tenantsFile, TenantKeyFile.Write([("acme", AcmeKey), ("globex", GlobexKey)]));
+        await File.WriteAllTextAsync(tenantsFile, TenantKeyFile.Write([("acme", AcmeKey), ("globex", GlobexKey)], tenantSettings));
         var keyPrefix = TestRedis.UniquePrefix();
         var configuration = LoopbackService.Settings(new Dictionary<string, string?>
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Routing.Backends.OpenAi;
 
@@ -16,6 +17,13 @@ public static class ChatRequestWriter
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
+            if (call.PassThrough is { } client)
+            {
+                WritePassThrough(json, call, client, stream, call.MaxTokensField ?? maxTokensField);
+                json.Flush();
+                return buffer.ToArray();
+            }
+
             json.WriteStartObject();
             json.WriteString("model", call.Model);
             json.WriteStartArray("messages");
@@ -48,29 +56,92 @@ public static class ChatRequestWriter
 
             if (call.Metadata.Count > 0)
             {
-                json.WriteStartObject("metadata");
-                foreach (var (key, value) in call.Metadata)
-                {
-                    json.WriteString(key, value);
-                }
-
-                json.WriteEndObject();
+                WriteMetadata(json, call.Metadata);
             }
 
             if (stream)
             {
-                json.WriteBoolean("stream", true);
-                json.WriteStartObject("stream_options");
-
-                // Without it a streamed answer carries no usage, and unledgered tokens are not guessed.
-                json.WriteBoolean("include_usage", true);
-                json.WriteEndObject();
+                WriteStreamOptions(json, null);
             }
 
             json.WriteEndObject();
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The client's body as sent, but for the fields the executor owns (<see cref="ChatCall.OwnedFields"/>): the
+    /// routed agent's model, the output bound the reservation covers, and streaming with usage.
+    /// </summary>
+    private static void WritePassThrough(Utf8JsonWriter json, ChatCall call, JsonObject client, bool stream, string maxTokensField)
+    {
+        json.WriteStartObject();
+        json.WriteString("model", call.Model);
+        foreach (var (name, value) in client)
+        {
+            if (ChatCall.OwnedFields.Contains(name) || (name == "metadata" && call.Metadata.Count > 0))
+            {
+                continue;
+            }
+
+            WriteNode(json, name, value);
+        }
+
+        json.WriteNumber(maxTokensField, call.MaxTokens);
+        if (call.Metadata.Count > 0)
+        {
+            WriteMetadata(json, call.Metadata);
+        }
+
+        if (stream)
+        {
+            WriteStreamOptions(json, client["stream_options"] as JsonObject);
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary><c>stream: true</c> and the client's stream options with <c>include_usage</c> forced on.</summary>
+    private static void WriteStreamOptions(Utf8JsonWriter json, JsonObject? client)
+    {
+        json.WriteBoolean("stream", true);
+        json.WriteStartObject("stream_options");
+        foreach (var (name, value) in client ?? [])
+        {
+            if (name != "include_usage")
+            {
+                WriteNode(json, name, value);
+            }
+        }
+
+        // Without it a streamed answer carries no usage, and unledgered tokens are not guessed.
+        json.WriteBoolean("include_usage", true);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNode(Utf8JsonWriter json, string name, JsonNode? value)
+    {
+        json.WritePropertyName(name);
+        if (value is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(json);
+        }
+    }
+
+    private static void WriteMetadata(Utf8JsonWriter json, IReadOnlyDictionary<string, string> metadata)
+    {
+        json.WriteStartObject("metadata");
+        foreach (var (key, value) in metadata)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteMessage(Utf8JsonWriter json, ChatMessage message)

@@ -205,7 +205,11 @@ public sealed partial class OpenAiChatBackend : IChatBackend
                     new BackendException(BackendFailure.Unavailable, $"Agent '{_agent.Name}' is overloaded (HTTP {status}): {message}", mayHaveBeenBilled: false),
                 (int)HttpStatusCode.RequestTimeout =>
                     new BackendException(BackendFailure.Timeout, $"Agent '{_agent.Name}' timed out (HTTP 408): {message}", mayHaveBeenBilled: true),
-                < 500 => new BackendException(BackendFailure.Rejected, $"Agent '{_agent.Name}' rejected the request (HTTP {status}): {message}", mayHaveBeenBilled: false),
+                // 400, 413 and 422 judge what the client sent, forwarded as sent; 401, 403 and 404 judge this agent's configuration.
+                < 500 => new BackendException(BackendFailure.Rejected, $"Agent '{_agent.Name}' rejected the request (HTTP {status}): {message}", mayHaveBeenBilled: false)
+                {
+                    CallerFault = status is 400 or 413 or 422,
+                },
 
                 // A 500 can come after generation started (an engine crash mid-decode); say so.
                 _ => new BackendException(BackendFailure.Unavailable, $"Agent '{_agent.Name}' failed (HTTP {status}): {message}", mayHaveBeenBilled: true),

@@ -16,7 +16,7 @@ public static class AgentPoolDocument
     private const int MaxNameLength = 128;
 
     private static readonly string[] Fields =
-        ["name", "endpoint", "model", "priceInMicrosPerMTok", "priceOutMicrosPerMTok", "tier", "maxOutputTokens", "credentialRef"];
+        ["name", "endpoint", "model", "priceInMicrosPerMTok", "priceOutMicrosPerMTok", "tier", "maxOutputTokens", "credentialRef", "imageTokenBound"];
 
     /// <summary>The agents of a pool file, or the problems that make it unusable (then no agents).</summary>
     public static (IReadOnlyList<AgentDefinition> Agents, IReadOnlyList<string> Errors) Parse(string json)
@@ -137,7 +137,7 @@ public static class AgentPoolDocument
         {
             canonical.Append(JsonSerializer.Serialize(new[] { a.Name, a.Endpoint.OriginalString, a.Model, a.CredentialRef ?? "" }))
                 .Append('|').Append(a.PriceInMicrosPerMTok).Append('|').Append(a.PriceOutMicrosPerMTok)
-                .Append('|').Append(a.Tier).Append('|').Append(a.MaxOutputTokens).Append('\n');
+                .Append('|').Append(a.Tier).Append('|').Append(a.MaxOutputTokens).Append(a.ImageTokenBound is { } image ? $"|img{image}" : "").Append('\n');
         }
 
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))[..16];
@@ -185,6 +185,13 @@ public static class AgentPoolDocument
         var tier = Integer(entry, "tier", at, errors);
         var maxOutput = Integer(entry, "maxOutputTokens", at, errors);
         var credential = String(entry, "credentialRef", at, errors, required: false);
+        long? imageTokenBound = entry.TryGetProperty("imageTokenBound", out var image) && image.ValueKind != JsonValueKind.Null
+            ? Integer(entry, "imageTokenBound", at, errors)
+            : null;
+        if (imageTokenBound is < 1 or > 1_000_000)
+        {
+            errors.Add($"{at}.imageTokenBound: must be between 1 and 1000000 input tokens per image, got {imageTokenBound}");
+        }
         Uri? endpoint = null;
         if (endpointText is not null && !Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint))
         {
@@ -203,7 +210,10 @@ public static class AgentPoolDocument
 
         return errors.Count > before
             ? null
-            : new AgentDefinition(name!, endpoint!, model!, priceIn!.Value, priceOut!.Value, (int)tier!.Value, (int)maxOutput!.Value, credential);
+            : new AgentDefinition(name!, endpoint!, model!, priceIn!.Value, priceOut!.Value, (int)tier!.Value, (int)maxOutput!.Value, credential)
+            {
+                ImageTokenBound = (int?)imageTokenBound,
+            };
     }
 
     private static string? String(JsonElement entry, string field, string at, List<string> errors, bool required)

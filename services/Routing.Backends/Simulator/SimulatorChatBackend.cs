@@ -81,7 +81,7 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
         catch (OpenAiError e)
         {
             // 429: the simulator holds too many episodes (capacity, like an overloaded server); 409: the episode ended.
-            throw new BackendException(e.Status == 429 ? BackendFailure.Unavailable : BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e);
+            throw new BackendException(e.Status == 429 ? BackendFailure.Unavailable : BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e) { CallerFault = e.Status is >= 400 and < 500 and not 429 };
         }
     }
 
@@ -89,12 +89,12 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
     {
         if (call.TaskId is null)
         {
-            throw new BackendException(BackendFailure.Rejected, "The simulator needs the call's task id (a simulated task such as 'coding-3-17') to know which episode to advance.", mayHaveBeenBilled: false);
+            throw new BackendException(BackendFailure.Rejected, "The simulator needs the call's task id (a simulated task such as 'coding-3-17') to know which episode to advance.", mayHaveBeenBilled: false) { CallerFault = true };
         }
 
         if (!SimTaskId.TryParse(call.TaskId, out var id, out var reason))
         {
-            throw new BackendException(BackendFailure.Rejected, $"Invalid simulator task id '{call.TaskId}': {reason}.", mayHaveBeenBilled: false);
+            throw new BackendException(BackendFailure.Rejected, $"Invalid simulator task id '{call.TaskId}': {reason}.", mayHaveBeenBilled: false) { CallerFault = true };
         }
 
         var agent = simulator.AgentIndex(call.Model);

@@ -15,16 +15,35 @@ public static class UpCommand
         };
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (gRPC budget 5101, policy 5102, memory 5103, executor 5104; OpenAI HTTP 8104; metrics 9101–9104)." };
+        var agents = new Option<FileInfo?>("--agents")
+        {
+            Description = "Serve this agent pool file (docs/agents.md: vLLM, a hosted API, 'sim:') instead of the built-in simulator; re-read when it changes.",
+        };
+        var tenants = new Option<FileInfo?>("--tenants")
+        {
+            Description = "A tenants file (docs/executor.md: names, API-key hashes, default budgets) whose tenants are served beside the dev tenant.",
+        };
         var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
         {
-            redis, bind, anyPorts,
+            redis, bind, anyPorts, agents, tenants,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var connection = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("Routing__Redis__ConnectionString");
+            var agentsFile = parse.GetValue(agents);
+            var tenantsFile = parse.GetValue(tenants);
+            foreach (var (option, file) in new[] { ("--agents", agentsFile), ("--tenants", tenantsFile) })
+            {
+                if (file is { Exists: false })
+                {
+                    await Console.Error.WriteLineAsync($"{option}: '{file.FullName}' does not exist");
+                    return 2;
+                }
+            }
             await using var stack = await LocalStack.StartAsync(
-                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken);
-            PrintEndpoints(stack);
+                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken,
+                agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName);
+            PrintEndpoints(stack, agentsFile?.FullName);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -38,7 +57,7 @@ public static class UpCommand
         return command;
     }
 
-    private static void PrintEndpoints(LocalStack stack)
+    private static void PrintEndpoints(LocalStack stack, string? agentsFile)
     {
         var table = new Table().AddColumns("service", "gRPC", "metrics");
         foreach (var service in stack.Services)
@@ -47,7 +66,7 @@ public static class UpCommand
         }
         table.AddRow("redis", stack.RedisIsEmbedded ? $"{stack.RedisConnectionString} (embedded Garnet, in memory)" : stack.RedisConnectionString, "");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: the in-process simulator's.");
+        AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: {(agentsFile is null ? "the in-process simulator's" : Markup.Escape(agentsFile))}.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
         Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress}");

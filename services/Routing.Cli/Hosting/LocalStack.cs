@@ -81,10 +81,15 @@ public sealed class LocalStack : IAsyncDisposable
     /// <param name="redisConnectionString">Null or empty starts the embedded server.</param>
     /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
     /// <param name="executorOverrides">Settings of the executor that replace the stack's own (a benchmark's agent pool and simulator seed).</param>
+    /// <param name="tenantsFile">A tenants file (docs/executor.md) whose tenants are served beside the dev tenant; null for the dev tenant alone.</param>
     public static async Task<LocalStack> StartAsync(
         string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string?>? executorOverrides = null)
+        IReadOnlyDictionary<string, string?>? executorOverrides = null, string? tenantsFile = null)
     {
+        // Read before anything starts, so that a bad file is reported alone.
+        var tenants = tenantsFile is null
+            ? TenantKeyFile.Write([(DevTenant, DevApiKey)])
+            : TenantKeyFile.WithTenant(File.ReadAllText(tenantsFile), tenantsFile, DevTenant, DevApiKey);
         EmbeddedRedisServer? embedded = null;
         if (string.IsNullOrWhiteSpace(redisConnectionString))
         {
@@ -96,7 +101,7 @@ public sealed class LocalStack : IAsyncDisposable
         var stack = new LocalStack(embedded, redisConnectionString, services);
         try
         {
-            File.WriteAllText(stack._tenantsFile, TenantKeyFile.Write([(DevTenant, DevApiKey)]));
+            File.WriteAllText(stack._tenantsFile, tenants);
             foreach (var (name, grpcPort, metricsPort, build, extra) in Catalog)
             {
                 var settings = new Dictionary<string, string?>
@@ -176,6 +181,17 @@ public sealed class LocalStack : IAsyncDisposable
         _embeddedRedis?.Dispose();
         File.Delete(_tenantsFile);
     }
+
+    /// <summary>
+    /// Executor settings that serve an agent pool file (docs/agents.md) instead of the simulator. The simulator's input
+    /// floor is left out: it covers simulated contexts, and real agents report the tokens they were sent.
+    /// </summary>
+    public static Dictionary<string, string?> AgentPoolSettings(string agentsFile) => new()
+    {
+        ["Routing:AgentPool:File"] = Path.GetFullPath(agentsFile),
+        ["Routing:AgentPool:UseSimulator"] = "false",
+        ["Routing:Executor:InputTokenFloor"] = "0",
+    };
 
     /// <summary>The executor talks to the services started before it and serves the simulator's agents in-process.</summary>
     private static Dictionary<string, string?> ExecutorSettings(LocalStack stack, bool anyPorts) => new()

@@ -14,7 +14,7 @@ public static class GrpcFailures
         ArgumentNullException.ThrowIfNull(failure);
         var code = failure.Kind switch
         {
-            StepFailureKind.Invalid => StatusCode.InvalidArgument,
+            StepFailureKind.Invalid or StepFailureKind.RequestRejected or StepFailureKind.IdempotencyKeyReused => StatusCode.InvalidArgument,
             StepFailureKind.NotYourTask => StatusCode.PermissionDenied,
             StepFailureKind.Conflict => StatusCode.AlreadyExists,
             StepFailureKind.TaskClosed or StepFailureKind.BudgetExhausted or StepFailureKind.BackendRejected => StatusCode.FailedPrecondition,

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using Google.Protobuf;
 using System.Text.Json;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Pipeline;
@@ -32,6 +34,8 @@ public static class StepRequestMapping
             MaxTokens = request.MaxTokens,
             Agent = request.HasAgent ? request.Agent : null,
             IdempotencyKey = request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null,
+            // Protobuf's C# serializer writes fields in number order, so the same request has the same bytes.
+            Fingerprint = request.IdempotencyKey.Length > 0 ? Convert.ToHexStringLower(SHA256.HashData(request.ToByteArray())) : null,
             Temperature = request.HasTemperature ? request.Temperature : null,
             Logprobs = request.Logprobs,
             TopLogprobs = request.TopLogprobs,

@@ -3,8 +3,21 @@ namespace Routing.Executor.Http;
 /// <summary>Headers of the OpenAI-compatible endpoint beyond the OpenAI API's own.</summary>
 public static class ChatCompletionHeaders
 {
-    /// <summary>Required on every chat completion: the task the step belongs to (opened before).</summary>
+    /// <summary>
+    /// The task the step belongs to. A task not open yet is opened by its first step, with <see cref="BudgetMicros"/>
+    /// or the tenant's default task budget; without the header a request is a one-step task of its own when the
+    /// tenant has a default per-request budget.
+    /// </summary>
     public const string TaskId = "X-Routing-Task-Id";
+
+    /// <summary>Optional: the limit, in µ$, of the task <see cref="TaskId"/> names if this step opens it (ignored for an open task).</summary>
+    public const string BudgetMicros = "X-Routing-Budget-Micros";
+
+    /// <summary>Optional with <see cref="BudgetMicros"/>: the task's cap on large-model calls.</summary>
+    public const string LargeCallCap = "X-Routing-Large-Call-Cap";
+
+    /// <summary>On a response: "true" when it replays the stored answer of an earlier request with the same idempotency key.</summary>
+    public const string Replay = "X-Routing-Replay";
 
     /// <summary>Optional: a retry with the same key replays the first answer instead of spending again.</summary>
     public const string IdempotencyKey = "Idempotency-Key";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Routing.Executor.Pipeline;
 using ChatMessage = Routing.Backends.ChatMessage;
 
@@ -47,6 +48,10 @@ public static class ChatCompletionRequest
                 }
                 includeUsage = OptionalBool(streamOptions, "include_usage", "stream_options.include_usage");
             }
+            if (OptionalInt(root, "n") is { } n && n != 1)
+            {
+                throw Bad("n", $"Invalid 'n': only 1 is supported (got {n}); the executor reserves and bills one choice per step, so send {n} requests instead.");
+            }
             var maxTokensField = root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
             var maxTokens = OptionalInt(root, maxTokensField);
             if (maxTokens is <= 0)
@@ -60,10 +65,14 @@ public static class ChatCompletionRequest
                 ? toolsElement.ValueKind == JsonValueKind.Array ? toolsElement.Clone() : throw Bad("tools", "Invalid type for 'tools': expected an array.")
                 : null;
 
+            var parts = new ContentPartTally();
             var command = new StepCommand
             {
                 TaskId = taskId,
-                Messages = Messages(root),
+                Messages = Messages(root, parts),
+                ContentParts = parts,
+                PassThrough = JsonObject.Create(root.Clone()),
+                Fingerprint = idempotencyKey is null ? null : RequestFingerprint.Of(root),
                 Tools = tools,
                 MaxTokens = maxTokens ?? 0,
                 MaxTokensField = maxTokensField,
@@ -80,7 +89,7 @@ public static class ChatCompletionRequest
         }
     }
 
-    private static ChatMessage[] Messages(JsonElement root)
+    private static ChatMessage[] Messages(JsonElement root, ContentPartTally parts)
     {
         if (!root.TryGetProperty("messages", out var messages))
         {
@@ -102,7 +111,7 @@ public static class ChatCompletionRequest
             var role = message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : throw Bad($"{at}.role", $"Missing required parameter: '{at}.role'.");
             result[i] = new ChatMessage(
                 role,
-                Content(message, $"{at}.content"),
+                Content(message, $"{at}.content", parts),
                 OptionalString(message, "name", $"{at}.name"),
                 OptionalString(message, "tool_call_id", $"{at}.tool_call_id"),
                 message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array ? calls.Clone() : null);
@@ -111,8 +120,11 @@ public static class ChatCompletionRequest
         return result;
     }
 
-    /// <summary>A string, null, or an array of content parts whose text parts are joined.</summary>
-    private static string Content(JsonElement message, string field)
+    /// <summary>
+    /// A string, null, or an array of content parts whose text parts are joined (what the features read); the
+    /// other parts are forwarded as sent and counted here for the reservation's input bound.
+    /// </summary>
+    private static string Content(JsonElement message, string field, ContentPartTally parts)
     {
         if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
@@ -127,11 +139,36 @@ public static class ChatCompletionRequest
             throw Bad(field, $"Invalid type for '{field}': expected a string or an array of content parts.");
         }
         var text = new StringBuilder();
+        var i = 0;
         foreach (var part in content.EnumerateArray())
         {
-            if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var partText) && partText.ValueKind == JsonValueKind.String)
+            var at = string.Create(CultureInfo.InvariantCulture, $"{field}[{i++}]");
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                throw Bad(at, $"Invalid type for '{at}': expected a content part object.");
+            }
+            var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (part.TryGetProperty("text", out var partText) && partText.ValueKind == JsonValueKind.String)
             {
                 text.Append(partText.GetString());
+            }
+            else if (type == "image_url")
+            {
+                var low = part.TryGetProperty("image_url", out var image) && image.ValueKind == JsonValueKind.Object
+                    && image.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String && detail.GetString() == "low";
+                if (low)
+                {
+                    parts.LowDetailImages++;
+                }
+                else
+                {
+                    parts.Images++;
+                }
+            }
+            else
+            {
+                // Audio, files and parts this executor does not know: their bytes (base64 data included) bound their tokens.
+                parts.OtherBytes += Encoding.UTF8.GetByteCount(part.GetRawText());
             }
         }
         return text.ToString();

@@ -18,7 +18,15 @@ public static class ChatCompletionWriter
         json.WriteNumber("index", 0);
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
-        json.WriteString("content", step.Content);
+        if (step.Content.Length == 0 && step.ToolCallsJson.Length > 0)
+        {
+            // OpenAI's shape for a message that only calls tools.
+            json.WriteNull("content");
+        }
+        else
+        {
+            json.WriteString("content", step.Content);
+        }
         if (step.ToolCallsJson.Length > 0)
         {
             json.WritePropertyName("tool_calls");
@@ -34,8 +42,11 @@ public static class ChatCompletionWriter
         json.WriteEndObject();
     }
 
-    /// <summary>One <c>chat.completion.chunk</c>: a content delta, or the last choice chunk (with its finish reason).</summary>
-    public static void WriteChunk(Utf8JsonWriter json, string id, long created, string model, ChatChunk chunk, bool first)
+    /// <summary>
+    /// One <c>chat.completion.chunk</c>: a content or tool-call delta, or the last choice chunk (with its finish reason,
+    /// and the step's <c>routing</c> object when no usage chunk follows).
+    /// </summary>
+    public static void WriteChunk(Utf8JsonWriter json, string id, long created, string model, ChatChunk chunk, bool first, StepResponse? routing = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(chunk);
@@ -62,7 +73,42 @@ public static class ChatCompletionWriter
         json.WriteString("finish_reason", chunk.FinishReason);
         json.WriteEndObject();
         json.WriteEndArray();
+        if (routing is not null)
+        {
+            WriteRouting(json, routing);
+        }
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Whole tool calls (a stored message's <c>tool_calls</c>) as one stream delta: each with its <c>index</c>, as a
+    /// client's accumulator expects, so that a streamed replay reproduces the calls.
+    /// </summary>
+    public static JsonElement ToolCallDeltas(string toolCallsJson)
+    {
+        using var calls = JsonDocument.Parse(toolCallsJson);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            var index = 0;
+            foreach (var call in calls.RootElement.EnumerateArray())
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", index++);
+                foreach (var property in call.EnumerateObject())
+                {
+                    if (property.Name != "index")
+                    {
+                        property.WriteTo(json);
+                    }
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        using var deltas = JsonDocument.Parse(buffer.ToArray());
+        return deltas.RootElement.Clone();
     }
 
     /// <summary>The last chunk: no choices, the usage (as OpenAI's <c>include_usage</c>) and the step's routing and cost.</summary>

@@ -1,10 +1,7 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using Routing.Backends;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
@@ -26,6 +23,8 @@ public static class OpenAiEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(http);
+        var unmatched = app.Services.GetRequiredService<UnmatchedRouteErrors>();
+        app.Use((context, next) => unmatched.InvokeAsync(context, () => next(context)));
         // The OpenAI paths answer only on the HTTP port, as gRPC answers only on its own.
         app.Use((context, next) =>
         {
@@ -38,6 +37,7 @@ public static class OpenAiEndpoints
         });
         app.MapPost("/v1/chat/completions", ChatCompletionsAsync);
         app.MapGet("/v1/models", ModelsAsync);
+        app.MapGet("/v1/models/{id}", (HttpContext c, string id) => ModelAsync(c, id));
         app.MapPost("/v1/routing/tasks", (HttpContext c) => TaskCallAsync(c, async (ops, tenant, body) =>
             await ops.OpenAsync(tenant, Parse(OpenTaskRequest.Parser, body), c.RequestAborted)));
         app.MapGet("/v1/routing/tasks/{taskId}", (HttpContext c, string taskId) => TaskCallAsync(c, async (ops, tenant, _) =>
@@ -55,122 +55,29 @@ public static class OpenAiEndpoints
         try
         {
             var tenant = services.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
-            var taskId = context.Request.Headers[ChatCompletionHeaders.TaskId].ToString();
-            if (taskId.Length == 0)
-            {
-                throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.TaskId,
-                    $"Missing required header '{ChatCompletionHeaders.TaskId}': open a task (POST /v1/routing/tasks) and name it on every call."));
-            }
-            var key = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
-            var request = ChatCompletionRequest.Parse(await ReadBodyAsync(context), taskId, key.Length > 0 ? key : null, CostPreference(context), DeclaredSignals(context));
+            var header = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
+            var key = header.Length > 0 ? header : null;
+            var parsed = ChatCompletionRequest.Parse(await ReadBodyAsync(context), "", key, CostPreference(context), DeclaredSignals(context));
+            var (taskId, openIfMissing) = TaskOnFirstSight.Resolve(context, tenant, services.GetRequiredService<TenantDirectory>().SettingsOf(tenant), key, parsed.Command.Messages);
+            var request = parsed with { Command = parsed.Command with { TaskId = taskId, OpenIfMissing = openIfMissing } };
             var pipeline = services.GetRequiredService<StepPipeline>();
             if (request.Stream)
             {
-                await StreamAsync(context, pipeline, tenant, request);
+                await ChatCompletionStream.WriteAsync(context, pipeline, tenant, request, SetRoutingHeaders);
                 return;
             }
             var step = await pipeline.RunAsync(tenant, request.Command, context.RequestAborted);
             SetRoutingHeaders(context.Response, step);
             context.Response.ContentType = "application/json";
             await using var json = new Utf8JsonWriter(context.Response.Body);
-            ChatCompletionWriter.WriteCompletion(json, CompletionId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), step);
+            var id = step.CompletionId.Length > 0 ? step.CompletionId : "chatcmpl-" + Guid.NewGuid().ToString("N");
+            ChatCompletionWriter.WriteCompletion(json, id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), step);
             await json.FlushAsync();
         }
         catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
         {
             await WriteErrorAsync(context, error, e);
         }
-    }
-
-    /// <summary>
-    /// Routes and reserves before the first byte, so a refusal is still an ordinary JSON error with its status;
-    /// then relays the backend's chunks and ends with a usage-and-routing chunk and <c>[DONE]</c>. A failure
-    /// mid-stream is sent as an <c>error</c> event (the status is already 200).
-    /// </summary>
-    private static async Task StreamAsync(HttpContext context, StepPipeline pipeline, string tenant, ChatCompletionRequest.Parsed request)
-    {
-        var id = CompletionId();
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var start = await pipeline.PrepareAsync(tenant, request.Command, context.RequestAborted);
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        var buffer = new ArrayBufferWriter<byte>();
-        if (start.Replay is { } replay)
-        {
-            SetRoutingHeaders(response, replay);
-            await SendAsync(response, buffer, json => ChatCompletionWriter.WriteChunk(json, id, created, replay.Decision.Model,
-                new ChatChunk(replay.Content, null, replay.FinishReason, null), first: true));
-            await SendAsync(response, buffer, json => ChatCompletionWriter.WriteUsageChunk(json, id, created, replay));
-            await response.WriteAsync("data: [DONE]\n\n");
-            return;
-        }
-
-        var step = start.Prepared!;
-        response.Headers[ChatCompletionHeaders.Agent] = step.Agent.Name;
-        var backendStarted = Stopwatch.GetTimestamp();
-        var content = new StringBuilder();
-        var logprobs = new List<Routing.Backends.TokenLogprob>();
-        ChatUsage? usage = null;
-        string finishReason = "stop";
-        var first = true;
-        try
-        {
-            await foreach (var chunk in step.Backend.StreamAsync(step.Call, context.RequestAborted))
-            {
-                content.Append(chunk.ContentDelta);
-                if (chunk.Logprobs is { } chunkLogprobs)
-                {
-                    logprobs.AddRange(chunkLogprobs);
-                }
-                if (chunk.Usage is { } reported)
-                {
-                    usage = reported;
-                }
-                if (chunk.FinishReason is { } finish)
-                {
-                    finishReason = finish;
-                }
-                if (chunk.ContentDelta.Length > 0 || chunk.FinishReason is not null || chunk.ToolCallDeltas is not null || first)
-                {
-                    var current = chunk;
-                    var isFirst = first;
-                    await SendAsync(response, buffer, json => ChatCompletionWriter.WriteChunk(json, id, created, step.Agent.Model, current, isFirst));
-                    first = false;
-                }
-            }
-            if (usage is null)
-            {
-                throw new BackendException(BackendFailure.BadResponse, "the stream ended without reporting usage", mayHaveBeenBilled: true);
-            }
-        }
-        catch (Exception e)
-        {
-            var failure = await pipeline.FailAsync(step, e, Stopwatch.GetElapsedTime(backendStarted));
-            if (!context.RequestAborted.IsCancellationRequested)
-            {
-                await SendAsync(response, buffer, OpenAiErrorBody.From(failure).WriteTo);
-            }
-            return;
-        }
-
-        var result = new ChatResult(content.ToString(), finishReason, usage.Value, logprobs.Count > 0 ? logprobs : null, null, step.Agent.Model);
-        var answer = await pipeline.CompleteAsync(step, result, Stopwatch.GetElapsedTime(backendStarted));
-        await SendAsync(response, buffer, json => ChatCompletionWriter.WriteUsageChunk(json, id, created, answer));
-        await response.WriteAsync("data: [DONE]\n\n");
-    }
-
-    private static async Task SendAsync(HttpResponse response, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
-    {
-        buffer.ResetWrittenCount();
-        buffer.Write("data: "u8);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            write(json);
-        }
-        buffer.Write("\n\n"u8);
-        await response.Body.WriteAsync(buffer.WrittenMemory);
-        await response.Body.FlushAsync();
     }
 
     private static async Task ModelsAsync(HttpContext context)
@@ -186,11 +93,7 @@ public static class OpenAiEndpoints
             json.WriteStartArray("data");
             foreach (var name in new[] { ChatCompletionHeaders.RoutedModel }.Concat(catalog.Ordered.Select(a => a.Name)))
             {
-                json.WriteStartObject();
-                json.WriteString("id", name);
-                json.WriteString("object", "model");
-                json.WriteString("owned_by", "routing");
-                json.WriteEndObject();
+                WriteModel(json, name);
             }
             json.WriteEndArray();
             json.WriteEndObject();
@@ -200,6 +103,39 @@ public static class OpenAiEndpoints
         {
             await WriteErrorAsync(context, error, e);
         }
+    }
+
+    /// <summary>One model of <c>GET /v1/models</c>: <c>auto</c> or an agent of the pool; another id is a 404 as OpenAI answers it.</summary>
+    private static async Task ModelAsync(HttpContext context, string id)
+    {
+        try
+        {
+            context.RequestServices.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
+            var catalog = context.RequestServices.GetRequiredService<StepPipeline>().Catalog;
+            if (id != ChatCompletionHeaders.RoutedModel && catalog.Find(id) is null)
+            {
+                throw new OpenAiRequestException(new OpenAiErrorBody(404, $"The model '{id}' does not exist: this executor serves '{ChatCompletionHeaders.RoutedModel}' (routed) and its agents (GET /v1/models).",
+                    "invalid_request_error", "model", "model_not_found"));
+            }
+            context.Response.ContentType = "application/json";
+            await using var json = new Utf8JsonWriter(context.Response.Body);
+            WriteModel(json, id);
+            await json.FlushAsync();
+        }
+        catch (Exception e) when (ErrorOf(e) is { } error && !context.Response.HasStarted)
+        {
+            await WriteErrorAsync(context, error, e);
+        }
+    }
+
+    private static void WriteModel(Utf8JsonWriter json, string id)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", "model");
+        json.WriteNumber("created", 0);
+        json.WriteString("owned_by", "routing");
+        json.WriteEndObject();
     }
 
     private static async Task TaskCallAsync(HttpContext context, Func<TaskOperations, string, string, Task<TaskInfo>> call)
@@ -297,10 +233,12 @@ public static class OpenAiEndpoints
 
     private static void SetRoutingHeaders(HttpResponse response, StepResponse step)
     {
+        if (step.Replayed)
+        {
+            response.Headers[ChatCompletionHeaders.Replay] = "true";
+        }
         response.Headers[ChatCompletionHeaders.Agent] = step.Decision.Agent;
         response.Headers[ChatCompletionHeaders.CostMicros] = step.CostMicros.ToString(CultureInfo.InvariantCulture);
         response.Headers[ChatCompletionHeaders.RemainingMicros] = step.Budget.RemainingMicros.ToString(CultureInfo.InvariantCulture);
     }
-
-    private static string CompletionId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
 }

@@ -34,6 +34,12 @@ public sealed class PreparedStep
     /// <summary>Set when the caller gave an idempotency key: the replay record to fill or free.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>With <see cref="IdempotencyKey"/>: the request's fingerprint, stored with the answer.</summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The chat completion's id, kept in the replay record so that a replay answers the same id.</summary>
+    public required string CompletionId { get; init; }
+
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the step's start.</summary>
     public required long StartedAt { get; init; }
 }

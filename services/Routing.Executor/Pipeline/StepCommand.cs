@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Routing.Backends;
 
 namespace Routing.Executor.Pipeline;
@@ -46,4 +47,22 @@ public sealed record StepCommand
     public double? CostPreference { get; init; }
 
     public StepSignals Signals { get; init; } = StepSignals.None;
+
+    /// <summary>The client's body to forward as sent but for the fields the executor owns (<see cref="ChatCall.PassThrough"/>); null over gRPC.</summary>
+    public JsonObject? PassThrough { get; init; }
+
+    /// <summary>The content parts beyond text, for the input bound.</summary>
+    public ContentPartTally ContentParts { get; init; } = ContentPartTally.None;
+
+    /// <summary>
+    /// With an idempotency key: a fingerprint of the request (<see cref="Http.RequestFingerprint"/>), stored beside the
+    /// key's claim, so that the key reused for another request is refused instead of answered with the first one.
+    /// </summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>
+    /// Opens the task when it does not exist yet (an HTTP client that names a new task with its budget in a header);
+    /// null: an unknown task is refused. Opening is idempotent, so two first steps of one task racing both succeed.
+    /// </summary>
+    public Func<CancellationToken, Task>? OpenIfMissing { get; init; }
 }

@@ -42,6 +42,30 @@ public static class StepCosts
         return (int)Math.Min(int.MaxValue, bytes);
     }
 
+    /// <summary>
+    /// OpenAI's image formula for GPT-4o-class models bounded over every image size: scaled into 2048×2048 and then to
+    /// a shortest side of 768, an image is at most 768×2048, 2×4 tiles of 512 px at 170 tokens each plus 85
+    /// (platform.openai.com/docs/guides/images-vision, "Calculating costs").
+    /// </summary>
+    public const int ImageTokensHighDetail = 85 + (170 * 8);
+
+    /// <summary>An image at <c>detail: "low"</c>: a flat 85 tokens by the same formula.</summary>
+    public const int ImageTokensLowDetail = 85;
+
+    /// <summary>Input tokens the image parts may cost on <paramref name="agent"/>: its own per-image bound, else the formula's.</summary>
+    public static long ImageTokens(AgentDefinition agent, ContentPartTally parts)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(parts);
+        return agent.ImageTokenBound is { } bound
+            ? (long)bound * (parts.Images + parts.LowDetailImages)
+            : ((long)ImageTokensHighDetail * parts.Images) + ((long)ImageTokensLowDetail * parts.LowDetailImages);
+    }
+
+    /// <summary>The input bound of a call on <paramref name="agent"/>: the text's bound plus what its images may cost.</summary>
+    public static int InputTokensFor(AgentDefinition agent, int textTokens, ContentPartTally parts) =>
+        (int)Math.Min(int.MaxValue, textTokens + ImageTokens(agent, parts));
+
     /// <summary>Worst case of one call: every input token and <paramref name="maxTokens"/> output tokens.</summary>
     public static long WorstCase(AgentDefinition agent, int inputTokens, int maxTokens)
     {

@@ -31,6 +31,12 @@ public enum StepFailureKind
     BackendBadResponse,
 
     BackendRejected,
+
+    /// <summary>The agent refused what the caller sent (<see cref="Routing.Backends.BackendException.CallerFault"/>): fix the request.</summary>
+    RequestRejected,
+
+    /// <summary>The idempotency key was first used for another request (another body): use a new key.</summary>
+    IdempotencyKeyReused,
 }
 
 /// <summary>A refused or failed executor call, with a message a caller can act on.</summary>

@@ -125,9 +125,20 @@ public sealed class StepPipeline
         // One round trip: the idempotency key's claim (or the answer it already holds) and the task's step number.
         var signals = command.Signals;
         var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
-            command.IdempotencyKey, _options.LeaseSeconds);
+            command.IdempotencyKey, _options.LeaseSeconds, command.Fingerprint);
+        if (begin.Outcome == BeginOutcome.Missing && command.OpenIfMissing is { } open)
+        {
+            await open(cancellationToken);
+            begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
+                command.IdempotencyKey, _options.LeaseSeconds, command.Fingerprint);
+        }
         switch (begin.Outcome)
         {
+            // A key reused for another request is refused, not answered with the first one (a payment API's rule,
+            // draft-ietf-httpapi-idempotency-key-header §2.7); the claim is left to its first request.
+            case BeginOutcome.Claimed when begin.StoredFingerprint is { } first && command.Fingerprint is { } now && first != now:
+                throw new StepFailure(StepFailureKind.IdempotencyKeyReused,
+                    $"the idempotency key '{command.IdempotencyKey}' was first used for another request (a different body); use a new key for a new request", "idempotency_key");
             case BeginOutcome.Claimed when begin.StoredAnswer is { Length: > 0 } stored:
                 var replay = StepResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
                 replay.Replayed = true;
@@ -162,7 +173,7 @@ public sealed class StepPipeline
         var signals = command.Signals;
 
         var toolsJson = command.Tools?.GetRawText();
-        var messageTokens = StepCosts.InputTokenBound(command.Messages, toolsJson);
+        var messageTokens = (int)Math.Min(int.MaxValue, StepCosts.InputTokenBound(command.Messages, toolsJson) + command.ContentParts.OtherBytes);
         // The caller may know its context better than a byte bound (its tokenizer; a simulated agent's billed
         // context): the features take its count, and the reservation never goes below either.
         var contextTokens = signals.ContextTokens is { } declared ? (int)declared : messageTokens;
@@ -177,7 +188,7 @@ public sealed class StepPipeline
             ? (pinned, Decision(pinned, RoutingReason.Pinned))
             : await RouteAsync(command, state, catalog, features, inputTokens, cancellationToken);
         var maxTokens = MaxTokensFor(command, agent);
-        var worstCase = StepCosts.WorstCase(agent, inputTokens, maxTokens);
+        var worstCase = StepCosts.WorstCase(agent, StepCosts.InputTokensFor(agent, inputTokens, command.ContentParts), maxTokens);
         var idempotencyKey = command.IdempotencyKey is { } key ? $"{key}:{Guid.NewGuid():N}" : Guid.NewGuid().ToString("N");
         var reservation = await ReserveAsync(tenant, command.TaskId, worstCase, idempotencyKey, decision.Tier, cancellationToken);
 
@@ -191,6 +202,8 @@ public sealed class StepPipeline
             TopLogprobs = command.TopLogprobs,
             Tools = command.Tools,
             TaskId = command.TaskId,
+            PassThrough = command.PassThrough,
+            MaxTokensField = command.MaxTokensField == "max_completion_tokens" ? command.MaxTokensField : null,
         };
         return new PreparedStep
         {
@@ -207,6 +220,8 @@ public sealed class StepPipeline
             ReservationId = reservation.ReservationId,
             ReservedMicros = reservation.AmountMicros,
             IdempotencyKey = command.IdempotencyKey,
+            Fingerprint = command.Fingerprint,
+            CompletionId = "chatcmpl-" + Guid.NewGuid().ToString("N"),
             StartedAt = started,
         };
     }
@@ -231,6 +246,7 @@ public sealed class StepPipeline
             ReservedMicros = step.ReservedMicros,
             Budget = budget,
             StepIndex = step.StepIndex,
+            CompletionId = step.CompletionId,
         };
         if (result.Logprobs is { } logprobs)
         {
@@ -244,7 +260,7 @@ public sealed class StepPipeline
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
         // A parked commit (no answer from the ledger) leaves the history's budget as it was.
         StepHistory? history = commit is null ? null : new StepHistory(action, budget.RemainingMicros, budget.HasLargeCallsLeft ? budget.LargeCallsLeft : null);
-        var answer = step.IdempotencyKey is null ? null : Convert.ToBase64String(response.ToByteArray());
+        var answer = step.IdempotencyKey is null ? null : TaskStore.WithFingerprint(step.Fingerprint, Convert.ToBase64String(response.ToByteArray()));
         await _recorder.RecordAsync(StepRecord(step, "ok", result.FinishReason, result.Usage, cost, budget.RemainingMicros, elapsed, backendElapsed),
             history, step.IdempotencyKey, answer);
         ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.Ok).Inc();
@@ -289,7 +305,7 @@ public sealed class StepPipeline
         var settled = backend.MayHaveBeenBilled
             ? $"the reservation of {step.ReservedMicros} µ$ was committed because the backend may have billed the call"
             : "the reservation was released";
-        var kind = backend.Failure switch
+        var kind = backend.CallerFault ? StepFailureKind.RequestRejected : backend.Failure switch
         {
             BackendFailure.Timeout => StepFailureKind.BackendTimeout,
             BackendFailure.Unavailable => StepFailureKind.BackendUnavailable,
@@ -396,7 +412,7 @@ public sealed class StepPipeline
             {
                 Model = agent.Name,
                 Tier = AgentCatalog.TierOf(agent),
-                WorstCaseCostMicros = StepCosts.WorstCase(agent, inputTokens, MaxTokensFor(command, agent)),
+                WorstCaseCostMicros = StepCosts.WorstCase(agent, StepCosts.InputTokensFor(agent, inputTokens, command.ContentParts), MaxTokensFor(command, agent)),
             });
         }
 
@@ -501,9 +517,9 @@ public sealed class StepPipeline
     {
         StepFailureKind.BudgetExhausted => ExecutorMetrics.StepResult.BudgetExhausted,
         StepFailureKind.BudgetUnavailable or StepFailureKind.InProgress or StepFailureKind.TaskClosed or StepFailureKind.NotYourTask
-            => ExecutorMetrics.StepResult.Refused,
+            or StepFailureKind.IdempotencyKeyReused => ExecutorMetrics.StepResult.Refused,
         StepFailureKind.BackendTimeout or StepFailureKind.BackendUnavailable or StepFailureKind.BackendBadResponse or StepFailureKind.BackendRejected
-            => ExecutorMetrics.StepResult.BackendError,
+            or StepFailureKind.RequestRejected => ExecutorMetrics.StepResult.BackendError,
         _ => ExecutorMetrics.StepResult.Invalid,
     };
 }

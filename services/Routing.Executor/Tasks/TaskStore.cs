@@ -27,7 +27,8 @@ public enum BeginOutcome
 /// <summary>What beginning a step found.</summary>
 /// <param name="State">The task after the step was numbered (<see cref="BeginOutcome.Begun"/>), or as it is (<see cref="BeginOutcome.Completed"/>).</param>
 /// <param name="StoredAnswer">With <see cref="BeginOutcome.Claimed"/>: the first attempt's answer, or <see cref="string.Empty"/> while it still runs.</param>
-public readonly record struct StepBegin(BeginOutcome Outcome, TaskProgress? State, string? StoredAnswer);
+/// <param name="StoredFingerprint">With <see cref="BeginOutcome.Claimed"/>: the fingerprint of the request that claimed the key first; null when it had none.</param>
+public readonly record struct StepBegin(BeginOutcome Outcome, TaskProgress? State, string? StoredAnswer, string? StoredFingerprint = null);
 
 public enum CompleteOutcome
 {
@@ -97,11 +98,12 @@ public sealed class TaskStore
     /// claim expires with the reservation's lease, so a crashed attempt does not block retries forever.
     /// </summary>
     public async Task<StepBegin> BeginStepAsync(
-        string tenant, string taskId, bool errorObserved, int retries, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds)
+        string tenant, string taskId, bool errorObserved, int retries, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds, string? fingerprint = null)
     {
         RedisKey[] keys = idempotencyKey is null ? [TaskKey(tenant, taskId)] : [TaskKey(tenant, taskId), StepKey(tenant, taskId, idempotencyKey)];
         var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), keys,
-            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, TaskProgress.MaxRetriesPerStep), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L]))!;
+            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, TaskProgress.MaxRetriesPerStep), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L,
+                WithFingerprint(fingerprint, InProgress)]))!;
         switch ((string)reply[0]!)
         {
             case "missing":
@@ -109,8 +111,8 @@ public sealed class TaskStore
             case "completed":
                 return new StepBegin(BeginOutcome.Completed, TaskProgress.Parse(reply[1]), null);
             case "claimed":
-                var stored = (string?)reply[1];
-                return new StepBegin(BeginOutcome.Claimed, null, stored is null or InProgress ? "" : stored);
+                var (storedFingerprint, stored) = SplitFingerprint((string?)reply[1]);
+                return new StepBegin(BeginOutcome.Claimed, null, stored is null or InProgress ? "" : stored, storedFingerprint);
             default:
                 return new StepBegin(BeginOutcome.Begun, TaskProgress.Parse(reply[1]), null);
         }
@@ -127,6 +129,20 @@ public sealed class TaskStore
             "replayed" => (CompleteOutcome.Replayed, TaskProgress.Parse(reply[1])),
             _ => (CompleteOutcome.Conflict, TaskProgress.Parse(reply[1])),
         };
+    }
+
+    /// <summary>
+    /// The value an idempotency key holds, its claim or its answer, prefixed with the fingerprint of the request that
+    /// claimed it (<c>&lt;hex&gt;:</c>), so that a reuse for another request can be told apart; neither a base64 answer
+    /// nor the claim marker contains a colon.
+    /// </summary>
+    public static string WithFingerprint(string? fingerprint, string value) => fingerprint is null ? value : fingerprint + ":" + value;
+
+    /// <summary>Undoes <see cref="WithFingerprint"/>; a value written without one has a null fingerprint.</summary>
+    public static (string? Fingerprint, string? Value) SplitFingerprint(string? stored)
+    {
+        var colon = stored?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        return colon < 0 ? (null, stored) : (stored![..colon], stored[(colon + 1)..]);
     }
 
     /// <summary>Frees the key after a failed attempt, so that a retry runs the step again.</summary>

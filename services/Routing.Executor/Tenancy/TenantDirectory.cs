@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using Routing.Executor.Options;
 
@@ -16,7 +15,7 @@ public sealed class TenantDirectory
     private readonly string _path;
     private readonly ILogger<TenantDirectory> _logger;
     private readonly Lock _reload = new();
-    private FrozenDictionary<string, string> _byHash;
+    private TenantTable _table;
     private DateTime _lastWrite;
     private long _nextCheck;
 
@@ -30,7 +29,7 @@ public sealed class TenantDirectory
             throw new InvalidOperationException($"{TenantsOptions.SectionName}:File: '{_path}' does not exist (the tenants' API-key hashes, see docs/executor.md)");
         }
         _lastWrite = File.GetLastWriteTimeUtc(_path);
-        _byHash = TenantKeyFile.Parse(File.ReadAllText(_path), $"{TenantsOptions.SectionName}:File '{_path}'");
+        _table = TenantKeyFile.Parse(File.ReadAllText(_path), $"{TenantsOptions.SectionName}:File '{_path}'");
         _nextCheck = Environment.TickCount64 + (long)RecheckInterval.TotalMilliseconds;
     }
 
@@ -38,8 +37,11 @@ public sealed class TenantDirectory
     public string? TenantOf(string apiKey)
     {
         ReloadIfChanged();
-        return _byHash.GetValueOrDefault(ApiKeyHash.Of(apiKey));
+        return _table.ByHash.GetValueOrDefault(ApiKeyHash.Of(apiKey));
     }
+
+    /// <summary>The tenant's settings from the file (its default budgets); <see cref="TenantSettings.None"/> for none.</summary>
+    public TenantSettings SettingsOf(string tenant) => _table.Settings.GetValueOrDefault(tenant, TenantSettings.None);
 
     private void ReloadIfChanged()
     {
@@ -56,7 +58,7 @@ public sealed class TenantDirectory
             {
                 return;
             }
-            _byHash = TenantKeyFile.Parse(File.ReadAllText(_path), _path);
+            _table = TenantKeyFile.Parse(File.ReadAllText(_path), _path);
             _lastWrite = lastWrite;
             _logger.LogInformation("Reloaded tenants file {Path}", _path);
         }

@@ -4,7 +4,8 @@
 -- opened before counts existed: it starts from 0). A key already claimed answers what it holds and changes nothing: the first attempt's
 -- answer, or 'in-progress' while that attempt runs. A missing or completed task claims nothing.
 -- KEYS[1] task hash, KEYS[2] the step's idempotency key (absent without one; same {tenant} hash tag).
--- ARGV: error_observed (0|1), retries of the last step (0-3), last_step_failed (0|1), claim lease in ms (with KEYS[2]).
+-- ARGV: error_observed (0|1), retries of the last step (0-3), last_step_failed (0|1), claim lease in ms (with KEYS[2]),
+--       the claim's value (with KEYS[2]: 'in-progress', or '<request fingerprint>:in-progress').
 -- Reply: {status, flat hash | stored answer} with status missing | completed | ok | claimed
 -- (claimed: the key was already claimed; the second element is what it holds).
 local key = KEYS[1]
@@ -14,7 +15,7 @@ if #KEYS > 1 then
 end
 if redis.call('EXISTS', key) == 0 then return {'missing', {}} end
 if redis.call('HGET', key, 'completed') == '1' then return {'completed', redis.call('HGETALL', key)} end
-if #KEYS > 1 then redis.call('SET', KEYS[2], 'in-progress', 'PX', ARGV[4]) end
+if #KEYS > 1 then redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4]) end
 local errors = (tonumber(redis.call('HGET', key, 'errors')) * 2 + tonumber(ARGV[1])) % 8
 local retries = ((tonumber(redis.call('HGET', key, 'retry_counts')) or 0) * 4 + tonumber(ARGV[2])) % 64
 redis.call('HSET', key, 'errors', errors, 'retry_counts', retries, 'last_failed', ARGV[3])
