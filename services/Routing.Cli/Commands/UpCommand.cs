@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Routing.Cli.Hosting;
+using Routing.EmbeddedRedis;
 using Spectre.Console;
 
 namespace Routing.Cli.Commands;
@@ -15,15 +16,20 @@ public static class UpCommand
         };
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var anyPorts = new Option<bool>("--any-ports") { Description = "Pick free ports instead of the defaults (gRPC budget 5101, policy 5102, memory 5103, executor 5104; OpenAI HTTP 8104; metrics 9101–9104)." };
+        var data = new Option<string?>("--data")
+        {
+            Description = $"Directory where the embedded server keeps ledgers, tasks and auction memory across restarts. Default: {EmbeddedRedisServer.DefaultDataDirectory()} ($XDG_DATA_HOME/routing).",
+        };
         var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
         {
-            redis, bind, anyPorts,
+            redis, bind, anyPorts, data,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var connection = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("Routing__Redis__ConnectionString");
             await using var stack = await LocalStack.StartAsync(
-                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken);
+                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken,
+                dataDirectory: parse.GetValue(data) ?? EmbeddedRedisServer.DefaultDataDirectory());
             PrintEndpoints(stack);
             try
             {
@@ -45,7 +51,7 @@ public static class UpCommand
         {
             table.AddRow(service.Name, service.GrpcAddress, service.MetricsAddress);
         }
-        table.AddRow("redis", stack.RedisIsEmbedded ? $"{stack.RedisConnectionString} (embedded Garnet, in memory)" : stack.RedisConnectionString, "");
+        table.AddRow("redis", Markup.Escape(stack.EmbeddedRedis is { } embedded ? $"{stack.RedisConnectionString} (embedded Garnet, data in {embedded.DataDirectory})" : stack.RedisConnectionString), "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: the in-process simulator's.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");

@@ -64,6 +64,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     public bool RedisIsEmbedded => _embeddedRedis is not null;
 
+    /// <summary>The embedded server, when the stack runs one.</summary>
+    public EmbeddedRedisServer? EmbeddedRedis => _embeddedRedis;
+
     public IReadOnlyList<LocalService> Services { get; }
 
     public LocalService Budget => Find("budget");
@@ -81,14 +84,15 @@ public sealed class LocalStack : IAsyncDisposable
     /// <param name="redisConnectionString">Null or empty starts the embedded server.</param>
     /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
     /// <param name="executorOverrides">Settings of the executor that replace the stack's own (a benchmark's agent pool and simulator seed).</param>
+    /// <param name="dataDirectory">Where the embedded server keeps its state across restarts; null keeps it for this process only.</param>
     public static async Task<LocalStack> StartAsync(
         string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string?>? executorOverrides = null)
+        IReadOnlyDictionary<string, string?>? executorOverrides = null, string? dataDirectory = null)
     {
         EmbeddedRedisServer? embedded = null;
         if (string.IsNullOrWhiteSpace(redisConnectionString))
         {
-            embedded = EmbeddedRedisServer.Start();
+            embedded = EmbeddedRedisServer.Start(dataDirectory: dataDirectory);
             redisConnectionString = embedded.ConnectionString;
         }
 
