@@ -6,43 +6,128 @@ using Routing.ServiceDefaults.Hosting;
 namespace Routing.EmbeddedRedis;
 
 /// <summary>
-/// A Garnet server on loopback with Lua scripting enabled, so the same ledger scripts run as on Redis.
-/// State lives in memory only: it is for a first run on a laptop and for tests, not for production.
+/// A Garnet server on loopback that holds ledgers like a Redis would: every Lua script runs as a transaction
+/// over the keys it declares in <c>KEYS</c> (Garnet's <c>LuaTransactionMode</c>; without it two clients'
+/// scripts interleave and a limit can be granted twice), and the store tiers to disk instead of dropping what
+/// falls off its in-memory log (Garnet without <c>--storage-tier</c> is a cache and loses the oldest records
+/// silently once the log is full).
+/// <para>
+/// With a data directory the store is durable: every write is in the append-only file before the client gets
+/// its reply (<c>--aof-commit-wait</c>, Redis's <c>appendfsync always</c>), and a restart on the same
+/// directory recovers the last checkpoint plus the log. Without one it tiers to a temporary folder that is
+/// deleted on dispose: nothing survives the process, but nothing is lost while it runs either.
+/// </para>
 /// </summary>
 public sealed class EmbeddedRedisServer : IDisposable
 {
-    private readonly GarnetServer _server;
+    /// <summary>In-memory part of the log; beyond it records move to the data directory, never away.</summary>
+    public const string DefaultMemorySize = "512m";
 
-    private EmbeddedRedisServer(GarnetServer server, int port)
+    private readonly GarnetServer _server;
+    private readonly string? _temporaryDirectory;
+
+    private EmbeddedRedisServer(GarnetServer server, int port, string directory, string? temporaryDirectory)
     {
         _server = server;
         Port = port;
+        DataDirectory = directory;
+        _temporaryDirectory = temporaryDirectory;
     }
 
     public int Port { get; }
 
+    /// <summary>Where the store keeps its log and checkpoints (a temporary folder when not durable).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Whether the state survives a restart on <see cref="DataDirectory"/>.</summary>
+    public bool IsDurable => _temporaryDirectory is null;
+
     /// <summary>StackExchange.Redis connection string for this server.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>The per-user data directory of <c>routing up</c>: <c>$XDG_DATA_HOME/routing</c>, else <c>~/.local/share/routing</c>.</summary>
+    public static string DefaultDataDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var root = string.IsNullOrWhiteSpace(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
+            : xdg;
+        return Path.Combine(root, "routing");
+    }
+
     /// <param name="port">0 picks a free loopback port.</param>
-    public static EmbeddedRedisServer Start(int port = 0)
+    /// <param name="dataDirectory">Null keeps the state for this process only.</param>
+    /// <param name="memorySize">In-memory part of the store, in Garnet's size format (<c>512m</c>).</param>
+    public static EmbeddedRedisServer Start(int port = 0, string? dataDirectory = null, string memorySize = DefaultMemorySize)
     {
         if (port == 0)
         {
             port = FreePort.Pick(IPAddress.Loopback);
         }
-        var server = new GarnetServer(
+        var temporary = dataDirectory is null ? Directory.CreateTempSubdirectory("routing-garnet-").FullName : null;
+        var directory = Path.GetFullPath(dataDirectory ?? temporary!);
+        var logDirectory = Directory.CreateDirectory(Path.Combine(directory, "log")).FullName;
+        List<string> arguments =
         [
             "--bind", "127.0.0.1",
             "--port", port.ToString(CultureInfo.InvariantCulture),
             "--lua", "true",
-            // Small in-memory store: ledgers and auction memory are tiny; the default reserves gigabytes.
-            "--memory", "256m",
-            "--index", "32m",
-        ]);
-        server.Start();
-        return new EmbeddedRedisServer(server, port);
+            "--lua-transaction-mode", "true",
+            "--memory", memorySize,
+            "--index", "64m",
+            "--storage-tier", "true",
+            "--logdir", logDirectory,
+            // .NET file streams: the default native device needs libaio, which a laptop may not have.
+            "--device-type", "FileStream",
+        ];
+        if (temporary is null)
+        {
+            arguments.AddRange(
+            [
+                "--checkpointdir", Directory.CreateDirectory(Path.Combine(directory, "checkpoints")).FullName,
+                "--aof", "true",
+                "--aof-commit-freq", "0",
+                "--aof-commit-wait", "true",
+                "--recover", "true",
+                // A checkpoint now and then bounds the log that a restart replays.
+                "--checkpoint-freq", "300",
+            ]);
+        }
+        try
+        {
+            var server = new GarnetServer([.. arguments]);
+            server.Start();
+            return new EmbeddedRedisServer(server, port, directory, temporary);
+        }
+        catch
+        {
+            DeleteTemporary(temporary);
+            throw;
+        }
     }
 
-    public void Dispose() => _server.Dispose();
+    public void Dispose()
+    {
+        _server.Dispose();
+        DeleteTemporary(_temporaryDirectory);
+    }
+
+    private static void DeleteTemporary(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is harmless.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Routing.Backends.Pool;
@@ -62,6 +63,9 @@ public static class ExecutorServiceHost
         services.AddSingleton<Http.UnmatchedRouteErrors>();
         services.AddSingleton<ServiceClients>();
         services.AddSingleton<TaskStore>();
+        services.AddValidatedOptions<EpisodeLogOptions>(EpisodeLogOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EpisodeLogRedis>();
         services.AddSingleton<EpisodeLog>();
         services.AddSingleton<StepRecorder>();
         services.AddSingleton<StepPipeline>();

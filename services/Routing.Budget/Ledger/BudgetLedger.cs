@@ -18,7 +18,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
     {
         var db = redis.GetDatabase();
         await db.SetAddAsync(keys.Tenants, tenant);
-        var reply = await RunAsync(Scripts.OpenTask, [keys.Task(tenant, taskId)],
+        var reply = await RunAsync(Scripts.OpenTask, keys.ForScript(tenant, keys.Task(tenant, taskId)),
             [keys.TenantPrefix(tenant), limitMicros, largeCallCap ?? -1, ttlSeconds * 1000L]);
         var outcome = Status(reply) switch
         {
@@ -31,7 +31,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
 
     public async Task<ReserveResult> ReserveAsync(string tenant, string taskId, long amountMicros, string idempotencyKey, int leaseSeconds, bool large)
     {
-        var reply = await RunAsync(Scripts.Reserve, [keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)],
+        var reply = await RunAsync(Scripts.Reserve, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
             [keys.TenantPrefix(tenant), taskId, amountMicros, idempotencyKey, leaseSeconds * 1000L, large ? 1 : 0]);
         var outcome = Status(reply) switch
         {
@@ -55,7 +55,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
 
     public async Task<CommitResult> CommitAsync(string tenant, string taskId, string reservationId, long actualMicros)
     {
-        var reply = await RunAsync(Scripts.Commit, [keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)],
+        var reply = await RunAsync(Scripts.Commit, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
             [keys.TenantPrefix(tenant), taskId, reservationId, actualMicros]);
         var status = Status(reply);
         var task = Snapshot(tenant, taskId, reply);
@@ -86,7 +86,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
 
     public async Task<ReleaseResult> ReleaseAsync(string tenant, string taskId, string reservationId)
     {
-        var reply = await RunAsync(Scripts.Release, [keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)],
+        var reply = await RunAsync(Scripts.Release, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
             [keys.TenantPrefix(tenant), taskId, reservationId]);
         var outcome = Status(reply) switch
         {
@@ -102,13 +102,13 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
 
     public async Task<TaskSnapshot?> GetTaskAsync(string tenant, string taskId)
     {
-        var reply = await RunAsync(Scripts.GetTask, [keys.Task(tenant, taskId)], [keys.TenantPrefix(tenant)]);
+        var reply = await RunAsync(Scripts.GetTask, keys.ForScript(tenant, keys.Task(tenant, taskId)), [keys.TenantPrefix(tenant)]);
         return Snapshot(tenant, taskId, reply);
     }
 
     public async Task<CloseResult> CloseTaskAsync(string tenant, string taskId)
     {
-        var reply = await RunAsync(Scripts.CloseTask, [keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)],
+        var reply = await RunAsync(Scripts.CloseTask, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
             [keys.TenantPrefix(tenant), taskId]);
         var outcome = Status(reply) switch
         {
@@ -123,7 +123,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
     public async Task<TenantSnapshot> TenantAsync(string tenant, long? ceilingMicros, int windowSeconds)
     {
         var prefix = keys.TenantPrefix(tenant);
-        var reply = (RedisResult[])(await TimedAsync(Scripts.Tenant, [prefix + "tenant"],
+        var reply = (RedisResult[])(await TimedAsync(Scripts.Tenant, keys.ForScript(tenant),
             [prefix, ceilingMicros ?? -1, windowSeconds * 1000L]))!;
         BudgetMetrics.LeaseExpiries.Inc((long)reply[4]);
         return new TenantSnapshot(tenant, (long)reply[0], (long)reply[1], (long)reply[2], (long)reply[3]);
@@ -141,7 +141,7 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
             long reclaimed;
             do
             {
-                reclaimed = (long)await TimedAsync(Scripts.Sweep, [prefix + "leases"], [prefix, batchSize]);
+                reclaimed = (long)await TimedAsync(Scripts.Sweep, keys.ForScript(tenant!), [prefix, batchSize]);
                 total += reclaimed;
             }
             while (reclaimed == batchSize && !cancellationToken.IsCancellationRequested);

@@ -16,4 +16,20 @@ public sealed class LedgerKeys(string keyPrefix)
     public RedisKey Task(string tenant, string taskId) => TenantPrefix(tenant) + "task:" + taskId;
 
     public RedisKey Reservations(string tenant, string taskId) => TenantPrefix(tenant) + "res:" + taskId;
+
+    /// <summary>
+    /// The keys of a task script (its own, then the tenant's hash, lease zset and spend hash): every script
+    /// declares the tenant's keys last, so Garnet's Lua transactions lock them and a cluster routes by them.
+    /// </summary>
+    public RedisKey[] ForScript(string tenant, params RedisKey[] own)
+    {
+        ArgumentNullException.ThrowIfNull(own);
+        var prefix = TenantPrefix(tenant);
+        var all = new RedisKey[own.Length + 3];
+        own.CopyTo(all, 0);
+        all[^3] = prefix + "tenant";
+        all[^2] = prefix + "leases";
+        all[^1] = prefix + "spend";
+        return all;
+    }
 }

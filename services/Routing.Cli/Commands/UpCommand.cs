@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Routing.Cli.Hosting;
+using Routing.EmbeddedRedis;
 using Spectre.Console;
 
 namespace Routing.Cli.Commands;
@@ -23,9 +24,13 @@ public static class UpCommand
         {
             Description = "A tenants file (docs/executor.md: names, API-key hashes, default budgets) whose tenants are served beside the dev tenant.",
         };
+        var data = new Option<string?>("--data")
+        {
+            Description = $"Directory where the embedded server keeps ledgers, tasks and auction memory across restarts. Default: {EmbeddedRedisServer.DefaultDataDirectory()} ($XDG_DATA_HOME/routing).",
+        };
         var command = new Command("up", "Start every Routing service on loopback (embedded Redis-compatible server unless Redis is configured).")
         {
-            redis, bind, anyPorts, agents, tenants,
+            redis, bind, anyPorts, agents, tenants, data,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,7 +47,8 @@ public static class UpCommand
             }
             await using var stack = await LocalStack.StartAsync(
                 connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken,
-                agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName);
+                agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName,
+                parse.GetValue(data) ?? EmbeddedRedisServer.DefaultDataDirectory());
             PrintEndpoints(stack, agentsFile?.FullName);
             try
             {
@@ -64,7 +70,7 @@ public static class UpCommand
         {
             table.AddRow(service.Name, service.GrpcAddress, service.MetricsAddress);
         }
-        table.AddRow("redis", stack.RedisIsEmbedded ? $"{stack.RedisConnectionString} (embedded Garnet, in memory)" : stack.RedisConnectionString, "");
+        table.AddRow("redis", Markup.Escape(stack.EmbeddedRedis is { } embedded ? $"{stack.RedisConnectionString} (embedded Garnet, data in {embedded.DataDirectory})" : stack.RedisConnectionString), "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: {(agentsFile is null ? "the in-process simulator's" : Markup.Escape(agentsFile))}.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");

@@ -64,6 +64,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     public bool RedisIsEmbedded => _embeddedRedis is not null;
 
+    /// <summary>The embedded server, when the stack runs one.</summary>
+    public EmbeddedRedisServer? EmbeddedRedis => _embeddedRedis;
+
     public IReadOnlyList<LocalService> Services { get; }
 
     public LocalService Budget => Find("budget");
@@ -82,9 +85,10 @@ public sealed class LocalStack : IAsyncDisposable
     /// <param name="anyPorts">Pick free ports instead of each service's defaults.</param>
     /// <param name="executorOverrides">Settings of the executor that replace the stack's own (a benchmark's agent pool and simulator seed).</param>
     /// <param name="tenantsFile">A tenants file (docs/executor.md) whose tenants are served beside the dev tenant; null for the dev tenant alone.</param>
+    /// <param name="dataDirectory">Where the embedded server keeps its state across restarts; null keeps it for this process only.</param>
     public static async Task<LocalStack> StartAsync(
         string? redisConnectionString, string bindAddress, bool anyPorts, string logFormat, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string?>? executorOverrides = null, string? tenantsFile = null)
+        IReadOnlyDictionary<string, string?>? executorOverrides = null, string? tenantsFile = null, string? dataDirectory = null)
     {
         // Read before anything starts, so that a bad file is reported alone.
         var tenants = tenantsFile is null
@@ -93,7 +97,7 @@ public sealed class LocalStack : IAsyncDisposable
         EmbeddedRedisServer? embedded = null;
         if (string.IsNullOrWhiteSpace(redisConnectionString))
         {
-            embedded = EmbeddedRedisServer.Start();
+            embedded = EmbeddedRedisServer.Start(dataDirectory: dataDirectory);
             redisConnectionString = embedded.ConnectionString;
         }
 

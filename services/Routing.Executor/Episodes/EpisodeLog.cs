@@ -2,30 +2,45 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Routing.Executor.Metrics;
 using Routing.Executor.Options;
+using Routing.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Routing.Executor.Episodes;
 
 /// <summary>
-/// The episode log on Redis: one list per tenant (RPUSH, then LTRIM to the newest
-/// <see cref="ExecutorOptions.EpisodeLogMaxEntries"/>, the equivalent of <c>XADD … MAXLEN</c>), plus a set naming
-/// the tenants that have one. Not a Redis stream: the embedded Garnet server that <c>routing up</c> and the
-/// tests run lacks the stream commands, and a list gives the exporter the same ordered, bounded, append-only
-/// log on both Garnet and redis-server.
+/// The episode log on Redis: one list per tenant, trimmed on every append to the tenant's bounds in bytes
+/// (<see cref="EpisodeLogOptions.MaxBytesPerTenant"/>), lines (<see cref="ExecutorOptions.EpisodeLogMaxEntries"/>)
+/// and age (<see cref="EpisodeLogOptions.MaxAgeHours"/>) by append_episode.lua, plus a set naming the tenants
+/// that have one. It lives on <see cref="EpisodeLogRedis"/>: the main Redis, or one of its own.
+/// <para>
+/// Not a Redis stream: the embedded Garnet server that <c>routing up</c> and the tests run lacks the stream
+/// commands, and a list gives the exporter the same ordered, bounded, append-only log on both servers.
+/// </para>
 /// </summary>
 public sealed class EpisodeLog
 {
+    private static readonly RedisScript Append = LoadScript("append_episode");
+
     private readonly IConnectionMultiplexer _redis;
     private readonly string _prefix;
     private readonly long _maxEntries;
+    private readonly long _maxBytes;
+    private readonly long _maxAgeMs;
+    private readonly TimeProvider _time;
     private readonly ILogger<EpisodeLog> _logger;
 
-    public EpisodeLog(IConnectionMultiplexer redis, IOptions<ExecutorOptions> options, ILogger<EpisodeLog> logger)
+    public EpisodeLog(
+        EpisodeLogRedis redis, IOptions<ExecutorOptions> options, IOptions<EpisodeLogOptions> logOptions, TimeProvider time, ILogger<EpisodeLog> logger)
     {
+        ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
-        _redis = redis;
+        ArgumentNullException.ThrowIfNull(logOptions);
+        _redis = redis.Connection;
         _prefix = options.Value.KeyPrefix;
         _maxEntries = options.Value.EpisodeLogMaxEntries;
+        _maxBytes = logOptions.Value.MaxBytesPerTenant;
+        _maxAgeMs = logOptions.Value.MaxAgeHours * 3_600_000L;
+        _time = time;
         _logger = logger;
     }
 
@@ -37,12 +52,11 @@ public sealed class EpisodeLog
         {
             var db = _redis.GetDatabase();
             var key = EpisodesKey(_prefix, record.Tenant);
-            var length = await db.ListRightPushAsync(key, JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord));
-            if (length > _maxEntries)
-            {
-                _ = db.ListTrimAsync(key, -_maxEntries, -1, CommandFlags.FireAndForget);
-            }
-            NoteTenant(db, _prefix, record.Tenant, length);
+            var reply = (RedisResult[])(await Append.EvaluateAsync(db,
+                [key, key.Append(":index"), key.Append(":bytes")],
+                [JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord), _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                 _maxBytes, _maxEntries, _maxAgeMs]))!;
+            NoteTenant(db, _prefix, record.Tenant, (long)reply[0]);
         }
         catch (RedisException e)
         {
@@ -64,4 +78,13 @@ public sealed class EpisodeLog
     public static RedisKey EpisodesKey(string prefix, string tenant) => $"{prefix}episodes:{{{tenant}}}";
 
     public static RedisKey TenantsKey(string prefix) => $"{prefix}episode-tenants";
+
+    private static RedisScript LoadScript(string name)
+    {
+        var resource = $"Routing.Executor.Episodes.Scripts.{name}.lua";
+        using var stream = typeof(EpisodeLog).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded script {resource} is missing");
+        using var reader = new StreamReader(stream);
+        return new RedisScript(name, reader.ReadToEnd());
+    }
 }

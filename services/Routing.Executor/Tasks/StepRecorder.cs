@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Routing.Executor.Episodes;
 using Routing.Executor.Metrics;
@@ -24,14 +23,16 @@ public sealed class StepRecorder
 
     private readonly IConnectionMultiplexer _redis;
     private readonly TaskStore _tasks;
+    private readonly EpisodeLog _episodes;
     private readonly ExecutorOptions _options;
     private readonly ILogger<StepRecorder> _logger;
 
-    public StepRecorder(IConnectionMultiplexer redis, TaskStore tasks, IOptions<ExecutorOptions> options, ILogger<StepRecorder> logger)
+    public StepRecorder(IConnectionMultiplexer redis, TaskStore tasks, EpisodeLog episodes, IOptions<ExecutorOptions> options, ILogger<StepRecorder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _redis = redis;
         _tasks = tasks;
+        _episodes = episodes;
         _options = options.Value;
         _logger = logger;
     }
@@ -54,7 +55,8 @@ public sealed class StepRecorder
             (int)(history?.Action ?? PreviousAction.None),
             history?.RemainingMicros ?? -1,
             history?.LargeCallsLeft ?? -1,
-            JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord),
+            // The episode line goes to the bounded log (EpisodeLog, possibly on its own Redis), not through this script.
+            "",
             _options.EpisodeLogMaxEntries,
             idempotencyKey is null ? "none" : answer is null ? "release" : "store",
             answer ?? "",
@@ -62,13 +64,13 @@ public sealed class StepRecorder
         ];
         try
         {
-            var length = (long)await Record.EvaluateAsync(db, keys, args);
-            EpisodeLog.NoteTenant(db, _options.KeyPrefix, record.Tenant, length);
+            await Record.EvaluateAsync(db, keys, args);
         }
         catch (RedisException e)
         {
             ExecutorMetrics.EpisodeLogErrors.Inc();
-            _logger.LogWarning(e, "Step {Step} of task {TaskId} was not recorded (task history, idempotency key, episode log)", record.Step, record.TaskId);
+            _logger.LogWarning(e, "Step {Step} of task {TaskId} was not recorded (task history, idempotency key)", record.Step, record.TaskId);
         }
+        await _episodes.AppendAsync(record);
     }
 }

@@ -46,7 +46,7 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
 
     public async Task<OutcomeResult> RecordOutcomeAsync(string tenant, string auctionId, byte[] outcome, byte[] digest)
     {
-        var reply = (RedisResult[])(await TimedAsync(Scripts.Outcome, [keys.Auction(tenant, auctionId)], [outcome, digest]))!;
+        var reply = (RedisResult[])(await TimedAsync(Scripts.Outcome, [keys.Auction(tenant, auctionId), keys.Order(tenant)], [outcome, digest]))!;
         return new OutcomeResult((OutcomeStatus)(int)reply[0], (byte[])reply[1]! ?? []);
     }
 

@@ -44,7 +44,11 @@ public sealed class StorageErrorInterceptor(StorageErrorPolicy policy) : Interce
         }
     }
 
-    /// <summary>Connection and timeout failures, and the replies of a Redis that is restarting or failing over.</summary>
+    /// <summary>
+    /// Connection and timeout failures, the replies of a Redis that is restarting or failing over, and OOM: a
+    /// full Redis with noeviction refuses writes rather than evicting (the message, which names maxmemory, is
+    /// passed on so the caller sees why).
+    /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,
@@ -52,7 +56,8 @@ public sealed class StorageErrorInterceptor(StorageErrorPolicy policy) : Interce
             || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
             || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
             || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+            || server.Message.StartsWith("OOM", StringComparison.Ordinal),
         _ => false,
     };
 

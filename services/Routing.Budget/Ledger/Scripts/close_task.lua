@@ -1,4 +1,4 @@
--- KEYS[1] task hash, KEYS[2] reservations hash. ARGV: prefix, task.
+-- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude). ARGV: prefix, task.
 -- Closing ends every live reservation as expired: the task is over, so no new spend is expected; a commit
 -- that still arrives (a call that was in flight) is recorded as an overrun.
 -- Reply: {status, reclaimed, task}; status closed | already_closed | no_task.

@@ -1,4 +1,4 @@
--- KEYS[1] task hash, KEYS[2] reservations hash. ARGV: prefix, task, rid, actual.
+-- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude). ARGV: prefix, task, rid, actual.
 -- Reply: {status, reclaimed, task, previous_state, overrun}; status committed | replayed |
 -- commit_conflict (previous_state = recorded actual) | released | no_task | no_reservation.
 -- Real spend is never refused: a commit above the reservation, after the lease expired or after the task

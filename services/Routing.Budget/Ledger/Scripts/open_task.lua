@@ -1,4 +1,4 @@
--- KEYS[1] task hash. ARGV: prefix, limit, large_cap (-1 = none), ttl_ms.
+-- KEYS[1] task hash, then the tenant's three keys (prelude). ARGV: prefix, limit, large_cap (-1 = none), ttl_ms.
 -- Reply: {status, reclaimed, task}; status created | existing | conflict.
 local now = now_ms()
 local reclaimed = reclaim(ARGV[1], now, 100)

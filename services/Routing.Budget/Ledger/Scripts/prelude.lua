@@ -11,11 +11,19 @@
 --   <p>spend         hash  <bucket start ms> -> committed micros (only while the tenant has a ceiling)
 -- <p> is ARGV[1], the tenant's prefix, e.g. "routing:budget:{acme}:".
 --
+-- The last three KEYS of every ledger script are the tenant's hash, lease zset and spend hash, so every key a
+-- script writes by name is declared: Garnet's Lua transactions lock exactly the declared keys, and Redis
+-- Cluster routes by them. The one exception is reclaim(), which ends other tasks' expired leases: their task
+-- and reservation keys come out of the lease zset. They share the tenant's hash tag (one cluster slot), and
+-- every script that writes them also declares the tenant's keys, so on Garnet the tenant lock serializes them.
+--
 -- A task is read once (one HMGET), changed in Lua, and written back once (one HSET of the changed fields):
 -- every redis.call costs a few microseconds, and the ledger's throughput is the scripts' throughput.
 -- Replies carry the task as TASK_FIELDS values in this order (C# parses them by position).
 
 local unpack = unpack or table.unpack
+
+local TENANT_KEY, LEASES_KEY, SPEND_KEY = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 
 local TASK_FIELDS = {'state', 'limit', 'committed', 'reserved', 'large_cap', 'large_committed', 'large_reserved',
   'overrun', 'n_granted', 'n_committed', 'n_released', 'n_expired', 'opened_ms', 'expires_ms', 'ttl_ms', 'seq'}
@@ -72,14 +80,14 @@ local function end_reservation(prefix, task, task_id, rid, amount, large, new_st
   if large == 1 then add(task, 'large_reserved', -1) end
   if new_state == 'expired' then add(task, 'n_expired', 1) end
   if new_state == 'released' then add(task, 'n_released', 1) end
-  redis.call('HINCRBY', prefix .. 'tenant', 'reserved', -amount)
-  redis.call('ZREM', prefix .. 'leases', lease_member(task_id, rid, amount, large))
+  redis.call('HINCRBY', TENANT_KEY, 'reserved', -amount)
+  redis.call('ZREM', LEASES_KEY, lease_member(task_id, rid, amount, large))
 end
 
 -- Reclaims up to max_count expired leases of the tenant, oldest first. A lease whose task already expired
 -- from Redis only gives its amount back to the tenant.
 local function reclaim(prefix, now, max_count)
-  local members = redis.call('ZRANGEBYSCORE', prefix .. 'leases', '-inf', now, 'LIMIT', 0, max_count)
+  local members = redis.call('ZRANGEBYSCORE', LEASES_KEY, '-inf', now, 'LIMIT', 0, max_count)
   for _, member in ipairs(members) do
     local task_id, rid, amount, large = string.match(member, '^(.*)\n([^\n]+)\n(%d+)\n([01])$')
     amount = tonumber(amount)
@@ -92,8 +100,8 @@ local function reclaim(prefix, now, max_count)
       save(task)
       redis.call('HSET', res_key, rid .. '.s', 'expired')
     else
-      redis.call('HINCRBY', prefix .. 'tenant', 'reserved', -amount)
-      redis.call('ZREM', prefix .. 'leases', member)
+      redis.call('HINCRBY', TENANT_KEY, 'reserved', -amount)
+      redis.call('ZREM', LEASES_KEY, member)
     end
   end
   return #members
@@ -102,7 +110,7 @@ end
 -- Committed spend inside the tenant's rolling window. A bucket counts while any part of it is inside the
 -- window, so the ceiling errs on the side of refusing; buckets that left the window are deleted.
 local function window_spend(prefix, now, window_ms)
-  local spend_key = prefix .. 'spend'
+  local spend_key = SPEND_KEY
   local width = math.max(1000, math.floor(window_ms / 60))
   local flat = redis.call('HGETALL', spend_key)
   local total = 0
@@ -120,11 +128,11 @@ end
 local function record_spend(prefix, now, window_ms, amount)
   local width = math.max(1000, math.floor(window_ms / 60))
   local start = now - (now % width)
-  redis.call('HINCRBY', prefix .. 'spend', start, amount)
+  redis.call('HINCRBY', SPEND_KEY, start, amount)
 end
 
 -- ceiling, window_ms, reserved; the window's spend is summed only when asked (it walks the buckets).
 local function tenant_limits(prefix)
-  local t = redis.call('HMGET', prefix .. 'tenant', 'ceiling', 'window_ms', 'reserved')
+  local t = redis.call('HMGET', TENANT_KEY, 'ceiling', 'window_ms', 'reserved')
   return tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
 end

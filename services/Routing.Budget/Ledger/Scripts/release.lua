@@ -1,4 +1,4 @@
--- KEYS[1] task hash, KEYS[2] reservations hash. ARGV: prefix, task, rid.
+-- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude). ARGV: prefix, task, rid.
 -- Reply: {status, reclaimed, task, previous_state}; status released | replayed | committed | no_task | no_reservation.
 local prefix, task_id, rid = ARGV[1], ARGV[2], ARGV[3]
 local reclaimed = reclaim(prefix, now_ms(), 100)

@@ -1,4 +1,4 @@
--- KEYS[1] task hash, KEYS[2] reservations hash. ARGV: prefix, task, amount, idempotency key, lease_ms, large (0/1).
+-- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude). ARGV: prefix, task, amount, idempotency key, lease_ms, large (0/1).
 -- Reply: {status, reclaimed, task, rid, lease_expires_ms, remaining}; status granted | replayed |
 -- refused_task | refused_tenant | refused_large (remaining = what the refusing limit has left) |
 -- idem_conflict | closed | no_task.
@@ -40,6 +40,6 @@ save(task)
 redis.call('HSET', KEYS[2], rid .. '.s', 'live', rid .. '.a', amount, rid .. '.l', large,
   rid .. '.e', lease_expires, rid .. '.r', remaining - amount, 'k:' .. idem, rid)
 redis.call('PEXPIREAT', KEYS[2], task.expires_ms)
-redis.call('HINCRBY', prefix .. 'tenant', 'reserved', amount)
-redis.call('ZADD', prefix .. 'leases', lease_expires, lease_member(task_id, rid, amount, large))
+redis.call('HINCRBY', TENANT_KEY, 'reserved', amount)
+redis.call('ZADD', LEASES_KEY, lease_expires, lease_member(task_id, rid, amount, large))
 return {'granted', reclaimed, reply_task(task), rid, lease_expires, remaining - amount}

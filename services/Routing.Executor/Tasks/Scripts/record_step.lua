@@ -20,6 +20,8 @@ if #KEYS > 2 then
     redis.call('DEL', KEYS[3])
   end
 end
+-- An empty record: the caller appends the episode line itself (EpisodeLog, bounded, maybe on another Redis).
+if ARGV[5] == '' then return 0 end
 local length = redis.call('RPUSH', KEYS[2], ARGV[5])
 local max = tonumber(ARGV[6])
 if length > max then redis.call('LTRIM', KEYS[2], -max, -1) end

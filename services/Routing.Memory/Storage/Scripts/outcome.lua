@@ -1,5 +1,6 @@
 -- Attaches an outcome to an auction, idempotently.
--- KEYS: auction.  ARGV: outcome bytes, outcome digest
+-- KEYS: auction, the tenant's order (declared so that on Garnet this script and an eviction of the same auction
+-- never interleave: both lock the order).  ARGV: outcome bytes, outcome digest
 -- Reply: {status, stored outcome}: 0 unknown auction, 1 recorded, 2 replayed, 3 conflict
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {0, ''}
