@@ -22,8 +22,17 @@ public static class UpCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var connection = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("Routing__Redis__ConnectionString");
-            await using var stack = await LocalStack.StartAsync(
-                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken);
+            LocalStack stack;
+            try
+            {
+                stack = await LocalStack.StartAsync(connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken);
+            }
+            catch (RedisUnreachableException e)
+            {
+                await Console.Error.WriteLineAsync($"routing up: {e.Message}");
+                return 1;
+            }
+            await using var _ = stack;
             PrintEndpoints(stack);
             try
             {
@@ -50,6 +59,7 @@ public static class UpCommand
         AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: the in-process simulator's.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
-        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress}");
+        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress} "
+            + string.Join(' ', stack.Services.Select(s => $"{s.Name}_metrics={s.MetricsAddress}")));
     }
 }

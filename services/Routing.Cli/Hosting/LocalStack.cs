@@ -91,6 +91,10 @@ public sealed class LocalStack : IAsyncDisposable
             embedded = EmbeddedRedisServer.Start();
             redisConnectionString = embedded.ConnectionString;
         }
+        else
+        {
+            await RedisReachability.EnsureAsync(redisConnectionString, cancellationToken);
+        }
 
         var services = new List<LocalService>();
         var stack = new LocalStack(embedded, redisConnectionString, services);
