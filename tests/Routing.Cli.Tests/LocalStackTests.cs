@@ -26,6 +26,23 @@ public sealed class LocalStackTests
     }
 
     [Fact]
+    public async Task UpOnARedisThatDoesNotAnswerFailsWithOneMessageNamingTheAddress()
+    {
+        // A port that was free a moment ago: connections to it are refused.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var error = await Assert.ThrowsAsync<RedisUnreachableException>(
+            () => LocalStack.StartAsync($"127.0.0.1:{port},password=secret", "127.0.0.1", anyPorts: true, "none", CancellationToken.None));
+
+        Assert.Contains($"127.0.0.1:{port}", error.Message);
+        Assert.DoesNotContain("secret", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
     public async Task UpServesEveryServiceWithHealthyReadiness()
     {
         await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);

@@ -137,7 +137,7 @@ selects, and the Service is named <fullname>-<component>.
 
 {{/* Pods the policy service runs at least: the HPA's floor when autoscaling, else replicaCount (for the PDB). */}}
 {{- define "routing.policy.minReplicas" -}}
-{{- if .Values.policy.autoscaling.enabled }}{{ .Values.policy.autoscaling.minReplicas }}{{ else }}{{ .Values.policy.replicaCount }}{{ end }}
+{{- if .Values.policy.autoscaling.enabled }}{{ .Values.policy.autoscaling.minReplicas | int64 }}{{ else }}{{ .Values.policy.replicaCount | int64 }}{{ end }}
 {{- end }}
 
 {{- define "routing.executor.serviceAccountName" -}}
@@ -158,12 +158,12 @@ selects, and the Service is named <fullname>-<component>.
 
 {{/* Pods the executor runs at least: the HPA's floor when autoscaling, else replicaCount (for the PDB). */}}
 {{- define "routing.executor.minReplicas" -}}
-{{- if .Values.executor.autoscaling.enabled }}{{ .Values.executor.autoscaling.minReplicas }}{{ else }}{{ .Values.executor.replicaCount }}{{ end }}
+{{- if .Values.executor.autoscaling.enabled }}{{ .Values.executor.autoscaling.minReplicas | int64 }}{{ else }}{{ .Values.executor.replicaCount | int64 }}{{ end }}
 {{- end }}
 
 {{/* dns:/// address of one of this release's headless gRPC Services (client-side round-robin). */}}
 {{- define "routing.grpcAddress" -}}
-{{- printf "dns:///%s.%s.svc.cluster.local:%v" (include "routing.componentName" .) .ctx.Release.Namespace (index .ctx.Values .component).ports.grpc }}
+{{- printf "dns:///%s.%s.svc.cluster.local:%d" (include "routing.componentName" .) .ctx.Release.Namespace ((index .ctx.Values .component).ports.grpc | int64) }}
 {{- end }}
 
 {{/* The rollout ConfigMap the policy watches: the chart's own, or the one the operator manages. */}}

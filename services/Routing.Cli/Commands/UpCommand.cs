@@ -45,10 +45,20 @@ public static class UpCommand
                     return 2;
                 }
             }
-            await using var stack = await LocalStack.StartAsync(
-                connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken,
-                agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName,
-                parse.GetValue(data) ?? EmbeddedRedisServer.DefaultDataDirectory());
+            LocalStack stack;
+            try
+            {
+                stack = await LocalStack.StartAsync(
+                    connection, parse.GetValue(bind)!, parse.GetValue(anyPorts), "simple", cancellationToken,
+                    agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName,
+                    parse.GetValue(data) ?? EmbeddedRedisServer.DefaultDataDirectory());
+            }
+            catch (RedisUnreachableException e)
+            {
+                await Console.Error.WriteLineAsync($"routing up: {e.Message}");
+                return 1;
+            }
+            await using var _ = stack;
             PrintEndpoints(stack, agentsFile?.FullName);
             try
             {
@@ -75,6 +85,7 @@ public static class UpCommand
         AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: {(agentsFile is null ? "the in-process simulator's" : Markup.Escape(agentsFile))}.");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
-        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress}");
+        Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress} "
+            + string.Join(' ', stack.Services.Select(s => $"{s.Name}_metrics={s.MetricsAddress}")));
     }
 }

@@ -100,6 +100,10 @@ public sealed class LocalStack : IAsyncDisposable
             embedded = EmbeddedRedisServer.Start(dataDirectory: dataDirectory);
             redisConnectionString = embedded.ConnectionString;
         }
+        else
+        {
+            await RedisReachability.EnsureAsync(redisConnectionString, cancellationToken);
+        }
 
         var services = new List<LocalService>();
         var stack = new LocalStack(embedded, redisConnectionString, services);

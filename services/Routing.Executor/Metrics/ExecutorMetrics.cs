@@ -40,4 +40,7 @@ public static class ExecutorMetrics
 
     public static readonly Counter ParkedCommits = Prometheus.Metrics.CreateCounter(
         "routing_executor_parked_commits_total", "Commits that failed after a paid backend call and were parked for the background retrier.");
+
+    public static readonly Gauge ParkedCommitsPending = Prometheus.Metrics.CreateGauge(
+        "routing_executor_parked_commits_pending", "Parked commits not yet recorded by the budget service (one Redis list shared by every replica), read after each retry pass.");
 }

@@ -93,6 +93,8 @@ public sealed class ParkedCommitRetrier(ParkedCommits parked, ServiceClients cli
                 {
                     logger.LogInformation("Recorded {Count} parked commits", recorded);
                 }
+                // What is left for the next pass: a backlog that grows means the budget service keeps refusing.
+                ExecutorMetrics.ParkedCommitsPending.Set(await parked.CountAsync());
             }
             catch (RedisException e)
             {

@@ -78,7 +78,7 @@ public sealed partial class SessionFactory
                 {
                     throw new ExecutionProviderUnavailableException(
                         $"{PolicyOptions.SectionName}:ExecutionProvider is Cuda but {problem}. " +
-                        $"Build with -p:OnnxRuntimeFlavor=Gpu and run on a node with an NVIDIA GPU and CUDA 12 + cuDNN 9, " +
+                        $"Build with -p:OnnxRuntimeFlavor=Gpu and run on a node with an NVIDIA GPU and CUDA 13 + cuDNN 9 (NVIDIA driver 580 or later), " +
                         $"or set {PolicyOptions.SectionName}:FallbackToCpu=true to serve on the CPU instead.");
                 }
             }
