@@ -179,7 +179,7 @@ public static class RouterComparison
                     : string.Create(inv, $"λ={curve[mix.High].Lambda:G3} on {mix.HighProbability:P0} of queries, else λ={curve[mix.Low].Lambda:G3}")),
                 new CurvePoint(_bestCost / _n, _bestAccuracy / _n),
                 _targetMissing > 0 ? null : new CurvePoint(_targetCost / _n, _targetAccuracy / _n),
-                string.Join(" | ", _how.Distinct()),
+                _how.Count == 1 ? _how[0] : $"{_how[0]} (fold 1 of {_how.Count}: each fold chose its own points on its own validation)",
                 first.Validation.AccuracyAtBest, first.Validation.BestSingleAccuracy);
         }
 
