@@ -106,6 +106,39 @@ public sealed class OutcomesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CompareRunsTheRouterAndBothBaselinesSideBySideWithPlotAndJson()
+    {
+        var data = Outcomes("all.jsonl", 150, 0);
+        var plot = PathOf("compare.png");
+
+        var result = await Invoke("eval", "outcomes", "--train", data, "--models", Prices(), "--test", data, "--folds", "3", "--compare", "--epochs", "20", "--hash-width", "512", "--plot", plot, "--json");
+
+        Assert.Equal(0, result.Exit);
+        Assert.Contains("calibrated router", result.Out);
+        Assert.Contains("kNN over TF-IDF (baseline)", result.Out);
+        Assert.Contains("TF-IDF logistic regression (baseline)", result.Out);
+        Assert.Contains("chosen WITH knowledge of the test outcomes", result.Out);
+        Assert.True(File.Exists(plot));
+        using var json = JsonDocument.Parse(result.Out.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(150, json.RootElement.GetProperty("report").GetProperty("queries").GetInt32());
+        Assert.Equal(3, json.RootElement.GetProperty("report").GetProperty("methods").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--compare")]
+    [InlineData("--folds", "3")]
+    public async Task CompareOptionsWithoutTrainingExitTwo(params string[] extra)
+    {
+        var data = Outcomes("all.jsonl", 40, 0);
+        var router = PathOf("router.json");
+        await Invoke("train", "outcomes", "--train", data, "--models", Prices(), "--out", router, "--holdout", "0.3", "--epochs", "5", "--hash-width", "32");
+
+        var result = await Invoke(["eval", "outcomes", "--model", router, "--test", data, .. extra]);
+
+        Assert.Equal(2, result.Exit);
+    }
+
+    [Fact]
     public async Task EvaluatingOnTheWholeTrainingFileIsRefused()
     {
         var data = Outcomes("all.jsonl", 40, 0);

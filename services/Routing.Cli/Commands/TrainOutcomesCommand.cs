@@ -106,6 +106,9 @@ public sealed class TrainingOptions
         command.Options.Add(_hashWidth);
     }
 
+    /// <summary>Whether --hash-width was written on the command line (the routers of --compare have their own default width).</summary>
+    public bool HashWidthGiven(ParseResult parse) => parse?.GetResult(_hashWidth) is { Implicit: false };
+
     /// <summary>Whether scores outside 0..1 are clipped rather than refused.</summary>
     public bool ClipScores(ParseResult parse) => parse?.GetValue(_clipScores) ?? false;
 

@@ -16,4 +16,14 @@ public sealed record OutcomesEvalJson(string Command, string Data, RouterProvena
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(OutcomesEvalJson))]
+[JsonSerializable(typeof(ComparisonEvalJson))]
 public sealed partial class OutcomesJsonContext : JsonSerializerContext;
+
+/// <summary>The <c>--json</c> line of <c>eval outcomes --compare</c>.</summary>
+public static class ComparisonJson
+{
+    public static string Serialize(Routing.Outcomes.Routers.ComparisonReport report) =>
+        JsonSerializer.Serialize(new ComparisonEvalJson("eval outcomes --compare", "real recorded outcomes", report), OutcomesJsonContext.Default.ComparisonEvalJson);
+}
+
+public sealed record ComparisonEvalJson(string Command, string Data, Routing.Outcomes.Routers.ComparisonReport Report);
