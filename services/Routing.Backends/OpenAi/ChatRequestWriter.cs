@@ -46,6 +46,12 @@ public static class ChatRequestWriter
                 tools.WriteTo(json);
             }
 
+            if (call.ToolChoice is { ValueKind: JsonValueKind.String or JsonValueKind.Object } toolChoice)
+            {
+                json.WritePropertyName("tool_choice");
+                toolChoice.WriteTo(json);
+            }
+
             if (call.Metadata.Count > 0)
             {
                 json.WriteStartObject("metadata");

@@ -190,6 +190,7 @@ public sealed class StepPipeline
             Logprobs = command.Logprobs,
             TopLogprobs = command.TopLogprobs,
             Tools = command.Tools,
+            ToolChoice = command.ToolChoice,
             TaskId = command.TaskId,
         };
         return new PreparedStep
