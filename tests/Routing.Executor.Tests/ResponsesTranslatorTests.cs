@@ -17,8 +17,8 @@ public sealed class ResponsesTranslatorTests
 
         Assert.Equal(
             """{"model":"auto","temperature":0.2,"max_tokens":50,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}""",
-            translated.ChatBody.ToJsonString());
-        Assert.Equal("""[{"role":"user","content":"hi"}]""", translated.Conversation.ToJsonString());
+            translated.ChatBody.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
+        Assert.Equal("""[{"role":"user","content":"hi"}]""", translated.Conversation.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -39,16 +39,16 @@ public sealed class ResponsesTranslatorTests
 
         var messages = translated.ChatBody["messages"]!.AsArray();
         Assert.Equal(4, messages.Count);
-        Assert.Equal("""[{"type":"text","text":"weather?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA","detail":"low"}}]""", messages[0]!["content"]!.ToJsonString());
+        Assert.Equal("""[{"type":"text","text":"weather?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA","detail":"low"}}]""", messages[0]!["content"]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
         Assert.Equal(
             """{"role":"assistant","content":"let me look","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"id":"call_2","type":"function","function":{"name":"get_time","arguments":"{}"}}]}""",
-            messages[1]!.ToJsonString());
-        Assert.Equal("""{"role":"tool","tool_call_id":"call_1","content":"rain"}""", messages[2]!.ToJsonString());
+            messages[1]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
+        Assert.Equal("""{"role":"tool","tool_call_id":"call_1","content":"rain"}""", messages[2]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
         Assert.Equal("noon", messages[3]!["content"]!.GetValue<string>());
         Assert.Equal(
             """[{"type":"function","function":{"name":"get_weather","description":"weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}},"strict":true}}]""",
-            translated.ChatBody["tools"]!.ToJsonString());
-        Assert.Equal("""{"type":"function","function":{"name":"get_weather"}}""", translated.ChatBody["tool_choice"]!.ToJsonString());
+            translated.ChatBody["tools"]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
+        Assert.Equal("""{"type":"function","function":{"name":"get_weather"}}""", translated.ChatBody["tool_choice"]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ResponsesTranslatorTests
 
         Assert.Equal(
             """[{"role":"system","content":"new rules"},{"role":"user","content":"first"},{"role":"assistant","content":"answer"},{"role":"user","content":"second"}]""",
-            translated.ChatBody["messages"]!.ToJsonString());
+            translated.ChatBody["messages"]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
         Assert.Equal(3, translated.Conversation.Count);
         Assert.Equal("resp_1", translated.PreviousResponseId);
     }
@@ -70,7 +70,7 @@ public sealed class ResponsesTranslatorTests
     {
         var translated = ResponsesRequestTranslator.Translate(Body("""{"model":"auto","input":"x","text":{"format":{"type":"json_schema","name":"out","schema":{"type":"object"},"strict":true}},"reasoning":{"effort":"low"}}"""), null);
 
-        Assert.Equal("""{"type":"json_schema","json_schema":{"name":"out","schema":{"type":"object"},"strict":true}}""", translated.ChatBody["response_format"]!.ToJsonString());
+        Assert.Equal("""{"type":"json_schema","json_schema":{"name":"out","schema":{"type":"object"},"strict":true}}""", translated.ChatBody["response_format"]!.ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
         Assert.Equal("low", translated.ChatBody["reasoning_effort"]!.GetValue<string>());
     }
 
@@ -118,7 +118,7 @@ public sealed class ResponsesTranslatorTests
         Assert.Equal(ids.Response, new ResponseIds("acme", "t1", 0).Response);
         Assert.NotEqual(ids.Response, new ResponseIds("acme", "t1", 1).Response);
         Assert.Equal("""{"role":"assistant","content":"checking","tool_calls":[{"id":"call_9","type":"function","function":{"name":"lookup","arguments":"{\"q\":1}"}}]}""",
-            ResponseObject.AssistantMessage(step).ToJsonString());
+            ResponseObject.AssistantMessage(step).ToJsonString().Replace("\\u0022", "\\\"", StringComparison.Ordinal));
     }
 
     [Fact]
