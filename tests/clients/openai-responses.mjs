@@ -2,8 +2,9 @@
 import OpenAI from 'openai';
 import { apiKey, baseURL, check, openTask, weatherSchema } from './routing-env.mjs';
 
-const taskId = await openTask(`responses${process.pid}`);
-const client = new OpenAI({ apiKey, baseURL, defaultHeaders: { 'X-Routing-Task-Id': taskId } });
+// One task per conversation: previous_response_id continues a response of the same task.
+const clientFor = async (name) => new OpenAI({ apiKey, baseURL, defaultHeaders: { 'X-Routing-Task-Id': await openTask(`${name}${process.pid}`) } });
+const client = await clientFor('responses');
 const tools = [{ type: 'function', name: 'get_weather', description: 'The weather in a city', parameters: weatherSchema, strict: true }];
 const ask = { model: 'auto', input: 'Weather in Oslo?', tools, tool_choice: { type: 'function', name: 'get_weather' } };
 
@@ -13,7 +14,7 @@ check(call?.name === 'get_weather' && typeof JSON.parse(call.arguments).city ===
 
 let sawDelta = false;
 let completed;
-for await (const event of await client.responses.create({ ...ask, stream: true })) {
+for await (const event of await (await clientFor('responsesstream')).responses.create({ ...ask, stream: true })) {
   sawDelta ||= event.type === 'response.function_call_arguments.delta';
   if (event.type === 'response.completed') {
     completed = event.response;
