@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Routing.Simulation.Server;
 using Xunit;
 
 namespace Routing.Simulation.Server.Tests;
