@@ -35,6 +35,9 @@ public sealed record ChatCall
     /// <summary>Tool definitions as the raw OpenAI JSON array, passed through untouched.</summary>
     public JsonElement? Tools { get; init; }
 
+    /// <summary>OpenAI <c>tool_choice</c> as the raw JSON (<c>"auto"</c>, <c>"none"</c>, <c>"required"</c> or a named function), passed through untouched.</summary>
+    public JsonElement? ToolChoice { get; init; }
+
     /// <summary>The routing task this call belongs to; sent as the <c>X-Routing-Task-Id</c> header.</summary>
     public string? TaskId { get; init; }
 

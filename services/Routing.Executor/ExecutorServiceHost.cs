@@ -6,6 +6,8 @@ using Routing.Executor.Auctions;
 using Routing.Executor.Episodes;
 using Routing.Executor.Grpc;
 using Routing.Executor.Http;
+using Routing.Executor.Http.Messages;
+using Routing.Executor.Http.Responses;
 using Routing.Executor.Metrics;
 using Routing.Executor.Options;
 using Routing.Executor.Pipeline;
@@ -50,6 +52,8 @@ public static class ExecutorServiceHost
         app.Lifetime.ApplicationStarted.Register(http.CopyBoundPort);
         app.MapGrpcService<ExecutorGrpcService>();
         app.MapOpenAiEndpoints(http);
+        app.MapResponsesEndpoints();
+        app.MapMessagesEndpoints();
         return app;
     }
 
@@ -70,6 +74,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<StepRecorder>();
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
+        services.AddSingleton<Http.Responses.ResponseStore>();
         services.AddSingleton<SimulatedEpisodeRunner>();
         services.AddSingleton<ParkedCommits>();
         services.AddSingleton<BudgetSettlement>();

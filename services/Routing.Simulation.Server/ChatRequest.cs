@@ -42,8 +42,20 @@ public sealed record ChatRequest
     /// <summary>bid, jury or refine when <c>metadata.routing_sale</c> marks an auction call; null for an episode step.</summary>
     public string? SaleCall { get; init; }
 
+    /// <summary>The tool call the simulated agent answers with (<see cref="SimulatedToolUse"/>; its id is set per step), or null for text.</summary>
+    public SimulatedToolCall? ToolCall { get; init; }
+
     /// <summary>The text of every message, in order (read only for SALE calls, whose answer depends on the prompt).</summary>
     public string PromptText { get; init; } = "";
+
+    private static SimulatedToolCall? ToolCallOf(JsonElement root)
+    {
+        JsonElement? tools = root.TryGetProperty("tools", out var t) && t.ValueKind == JsonValueKind.Array ? t : null;
+        JsonElement? choice = root.TryGetProperty("tool_choice", out var c) && c.ValueKind is JsonValueKind.String or JsonValueKind.Object ? c : null;
+        var messages = root.GetProperty("messages");
+        var lastRole = messages.GetArrayLength() > 0 && messages[messages.GetArrayLength() - 1].TryGetProperty("role", out var r) ? r.GetString() : null;
+        return SimulatedToolUse.Decide(tools, choice, lastRole);
+    }
 
     /// <summary>Parses and validates a request body; <paramref name="headerTaskId"/> is the <see cref="TaskIdHeader"/> value, if any.</summary>
     public static ChatRequest Parse(ReadOnlyMemory<byte> body, string? headerTaskId)
@@ -135,6 +147,7 @@ public sealed record ChatRequest
                 TopLogprobs = topLogprobs,
                 MaxTokens = MaxTokensOf(root),
                 SaleCall = saleCall,
+                ToolCall = saleCall is null ? ToolCallOf(root) : null,
                 PromptText = saleCall is null ? "" : PromptTextOf(root),
             };
         }

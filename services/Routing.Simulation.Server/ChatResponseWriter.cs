@@ -35,10 +35,20 @@ public static class ChatResponseWriter
         json.WriteNumber("index", 0);
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
-        json.WriteString("content", step.Content);
+        var toolCall = ToolCall(request, step);
+        if (toolCall is null)
+        {
+            json.WriteString("content", step.Content);
+        }
+        else
+        {
+            json.WriteNull("content");
+            json.WritePropertyName("tool_calls");
+            json.WriteRawValue(toolCall.ToolCallsJson());
+        }
         json.WriteNull("refusal");
         json.WriteEndObject();
-        if (request.Logprobs)
+        if (request.Logprobs && toolCall is null)
         {
             WriteLogprobs(json, Logprobs(step, seed, request.TopLogprobs));
         }
@@ -47,7 +57,7 @@ public static class ChatResponseWriter
             json.WriteNull("logprobs");
         }
 
-        json.WriteString("finish_reason", FinishReason(step));
+        json.WriteString("finish_reason", toolCall is null ? FinishReason(step) : "tool_calls");
         json.WriteEndObject();
         json.WriteEndArray();
         WriteUsage(json, step);
@@ -110,8 +120,9 @@ public static class ChatResponseWriter
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(step);
-        var tokens = CompletionText.Tokenize(step.Content);
-        var logprobs = request.Logprobs ? Logprobs(step, seed, request.TopLogprobs) : null;
+        var toolCall = ToolCall(request, step);
+        var tokens = toolCall is null ? CompletionText.Tokenize(step.Content) : [];
+        var logprobs = request.Logprobs && toolCall is null ? Logprobs(step, seed, request.TopLogprobs) : null;
         var chunks = new List<string>(tokens.Count + 3)
         {
             Chunk(request, step, seed, created, json =>
@@ -147,12 +158,25 @@ public static class ChatResponseWriter
             }));
         }
 
+        if (toolCall is not null)
+        {
+            chunks.Add(Chunk(request, step, seed, created, json =>
+            {
+                json.WriteStartObject("delta");
+                json.WritePropertyName("tool_calls");
+                json.WriteRawValue(toolCall.ToolCallsJson(streamed: true));
+                json.WriteEndObject();
+                json.WriteNull("logprobs");
+                json.WriteNull("finish_reason");
+            }));
+        }
+
         chunks.Add(Chunk(request, step, seed, created, json =>
         {
             json.WriteStartObject("delta");
             json.WriteEndObject();
             json.WriteNull("logprobs");
-            json.WriteString("finish_reason", FinishReason(step));
+            json.WriteString("finish_reason", toolCall is null ? FinishReason(step) : "tool_calls");
         }, last: true));
         if (request.IncludeUsageInStream)
         {
@@ -214,6 +238,10 @@ public static class ChatResponseWriter
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    /// <summary>The request's tool call, named for this step, or null when the agent answers in text.</summary>
+    private static SimulatedToolCall? ToolCall(ChatRequest request, SimulatedStep step) =>
+        request.ToolCall is { } call ? SimulatedToolUse.WithId(call, step.TaskId, step.Observation.Step) : null;
 
     /// <summary>A step's <c>finish_reason</c>: <c>length</c> when the output reached the caller's or the agent's cap.</summary>
     public static string FinishReason(SimulatedStep step)

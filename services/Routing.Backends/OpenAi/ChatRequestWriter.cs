@@ -54,6 +54,12 @@ public static class ChatRequestWriter
                 tools.WriteTo(json);
             }
 
+            if (call.ToolChoice is { ValueKind: JsonValueKind.String or JsonValueKind.Object } toolChoice)
+            {
+                json.WritePropertyName("tool_choice");
+                toolChoice.WriteTo(json);
+            }
+
             if (call.Metadata.Count > 0)
             {
                 WriteMetadata(json, call.Metadata);

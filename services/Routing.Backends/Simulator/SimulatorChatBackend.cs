@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Routing.Simulation.Server;
 using SimTokenLogprob = Routing.Simulation.Server.TokenLogprob;
 
@@ -33,7 +34,14 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
             return Task.FromResult(Sale(call, kind));
         }
 
+        var plan = ToolCall(call);
         var step = Step(call);
+        if (plan is not null)
+        {
+            var toolCall = SimulatedToolUse.WithId(plan, step.TaskId, step.Observation.Step);
+            using var calls = JsonDocument.Parse(toolCall.ToolCallsJson());
+            return Task.FromResult(new ChatResult("", "tool_calls", Usage(step), null, calls.RootElement.Clone(), step.Agent.Name));
+        }
         var logprobs = call.Logprobs ? ChatResponseWriter.Logprobs(step, simulator.Seed, call.TopLogprobs).ConvertAll(Convert) : null;
         return Task.FromResult(new ChatResult(step.Content, ChatResponseWriter.FinishReason(step), Usage(step), logprobs, null, step.Agent.Name));
     }
@@ -42,7 +50,16 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
     {
         ArgumentNullException.ThrowIfNull(call);
         cancellationToken.ThrowIfCancellationRequested();
+        var plan = ToolCall(call);
         var step = Step(call);
+        if (plan is not null)
+        {
+            var toolCall = SimulatedToolUse.WithId(plan, step.TaskId, step.Observation.Step);
+            using var delta = JsonDocument.Parse(toolCall.ToolCallsJson(streamed: true));
+            yield return new ChatChunk("", null, null, null) { ToolCallDeltas = delta.RootElement.Clone() };
+            yield return new ChatChunk("", null, "tool_calls", Usage(step));
+            yield break;
+        }
         var tokens = CompletionText.Tokenize(step.Content);
         var logprobs = call.Logprobs ? ChatResponseWriter.Logprobs(step, simulator.Seed, call.TopLogprobs) : null;
 
@@ -55,6 +72,19 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
 
         await Task.CompletedTask.ConfigureAwait(false);
         yield return new ChatChunk("", null, ChatResponseWriter.FinishReason(step), Usage(step));
+    }
+
+    /// <summary>The tool call a simulated agent makes for a request that offers tools (<see cref="SimulatedToolUse"/>), or null for text.</summary>
+    private static SimulatedToolCall? ToolCall(ChatCall call)
+    {
+        try
+        {
+            return SimulatedToolUse.Decide(call.Tools, call.ToolChoice, call.Messages.Count > 0 ? call.Messages[^1].Role : null);
+        }
+        catch (OpenAiError e)
+        {
+            throw new BackendException(BackendFailure.Rejected, e.Message, mayHaveBeenBilled: false, e);
+        }
     }
 
     private ChatResult Sale(ChatCall call, string kind)

@@ -74,6 +74,9 @@ public static class ChatCompletionRequest
                 PassThrough = JsonObject.Create(root.Clone()),
                 Fingerprint = idempotencyKey is null ? null : RequestFingerprint.Of(root),
                 Tools = tools,
+                ToolChoice = root.TryGetProperty("tool_choice", out var toolChoice) && toolChoice.ValueKind != JsonValueKind.Null
+                    ? toolChoice.ValueKind is JsonValueKind.String or JsonValueKind.Object ? toolChoice.Clone() : throw Bad("tool_choice", "Invalid type for 'tool_choice': expected a string or an object.")
+                    : null,
                 MaxTokens = maxTokens ?? 0,
                 MaxTokensField = maxTokensField,
                 Agent = model == ChatCompletionHeaders.RoutedModel ? null : model,

@@ -168,7 +168,7 @@ public static class OpenAiEndpoints
         }
     }
 
-    private static OpenAiErrorBody? ErrorOf(Exception e) => e switch
+    internal static OpenAiErrorBody? ErrorOf(Exception e) => e switch
     {
         UnauthenticatedException u => OpenAiErrorBody.Unauthenticated(u.Message),
         OpenAiRequestException r => r.Error,
@@ -180,7 +180,7 @@ public static class OpenAiEndpoints
         _ => new OpenAiErrorBody(500, $"internal error ({e.GetType().Name})", "server_error", null, "internal_error"),
     };
 
-    private static Task WriteErrorAsync(HttpContext context, OpenAiErrorBody error, Exception exception)
+    internal static Task WriteErrorAsync(HttpContext context, OpenAiErrorBody error, Exception exception)
     {
         if (error.Status == StatusCodes.Status500InternalServerError)
         {
@@ -190,7 +190,7 @@ public static class OpenAiEndpoints
         return error.WriteAsync(context.Response);
     }
 
-    private static double? CostPreference(HttpContext context)
+    internal static double? CostPreference(HttpContext context)
     {
         var value = context.Request.Headers[ChatCompletionHeaders.CostPreference].ToString();
         if (value.Length == 0)
@@ -203,7 +203,7 @@ public static class OpenAiEndpoints
     }
 
     /// <summary>What an HTTP caller may declare about its context and last tool call, as gRPC's <c>signals</c> carry it.</summary>
-    private static Pipeline.StepSignals? DeclaredSignals(HttpContext context)
+    internal static Pipeline.StepSignals? DeclaredSignals(HttpContext context)
     {
         var contextTokens = DeclaredCount(context, ChatCompletionHeaders.ContextTokens, StepPipeline.MaxContextTokens);
         var retries = DeclaredCount(context, ChatCompletionHeaders.RetryCount, int.MaxValue);
@@ -224,14 +224,14 @@ public static class OpenAiEndpoints
             : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(header, string.Create(CultureInfo.InvariantCulture, $"Header '{header}' must be a whole number from 0 to {max} (got '{value}').")));
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context)
+    internal static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    private static void SetRoutingHeaders(HttpResponse response, StepResponse step)
+    internal static void SetRoutingHeaders(HttpResponse response, StepResponse step)
     {
         if (step.Replayed)
         {

@@ -24,6 +24,9 @@ public sealed record StepCommand
 
     public JsonElement? Tools { get; init; }
 
+    /// <summary>OpenAI <c>tool_choice</c> (a string or a named function), passed to the backend as sent.</summary>
+    public JsonElement? ToolChoice { get; init; }
+
     /// <summary>0: the configured default, capped by the chosen agent's maximum.</summary>
     public int MaxTokens { get; init; }
 

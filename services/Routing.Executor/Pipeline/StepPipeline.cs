@@ -201,6 +201,7 @@ public sealed class StepPipeline
             Logprobs = command.Logprobs,
             TopLogprobs = command.TopLogprobs,
             Tools = command.Tools,
+            ToolChoice = command.ToolChoice,
             TaskId = command.TaskId,
             PassThrough = command.PassThrough,
             MaxTokensField = command.MaxTokensField == "max_completion_tokens" ? command.MaxTokensField : null,
