@@ -63,6 +63,9 @@ public static class ExecutorServiceHost
         services.AddSingleton<TaskStore>();
         services.AddSingleton<EpisodeLog>();
         services.AddSingleton<StepRecorder>();
+        services.AddSingleton<ExecutorInstance>();
+        services.AddSingleton<StepClaims>();
+        services.AddSingleton<StepRecovery>();
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<SimulatedEpisodeRunner>();

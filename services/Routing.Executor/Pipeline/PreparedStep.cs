@@ -34,6 +34,9 @@ public sealed class PreparedStep
     /// <summary>Set when the caller gave an idempotency key: the replay record to fill or free.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>With a key: this attempt's claim, heartbeating until the step is recorded.</summary>
+    public Tasks.StepClaim? Claim { get; init; }
+
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the step's start.</summary>
     public required long StartedAt { get; init; }
 }
