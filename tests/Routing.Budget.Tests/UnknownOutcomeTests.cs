@@ -43,12 +43,12 @@ public sealed class UnknownOutcomeTests(SharedBudgetService service) : IClassFix
         await _client.CommitAsync(new CommitRequest { Tenant = _tenant, TaskId = "u", ReservationId = r.ReservationId, ActualMicros = 900, UnknownOutcome = true });
         var again = await _client.CommitAsync(new CommitRequest { Tenant = _tenant, TaskId = "u", ReservationId = r.ReservationId, ActualMicros = 900, UnknownOutcome = true });
         await _client.CommitAsync(new CommitRequest { Tenant = _tenant, TaskId = "u", ReservationId = r.ReservationId, ActualMicros = 1_200 });
-        var second = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+        var second = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
             _client.CommitAsync(new CommitRequest { Tenant = _tenant, TaskId = "u", ReservationId = r.ReservationId, ActualMicros = 100 }).ResponseAsync);
         var ledger = await _client.GetTaskAsync(new GetTaskRequest { Tenant = _tenant, TaskId = "u" });
 
         Assert.True(again.Replayed);
-        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, second.StatusCode);
+        Assert.Equal(global::Grpc.Core.StatusCode.FailedPrecondition, second.StatusCode);
         Assert.Equal(1_200, ledger.CommittedMicros);
         Assert.Equal(300, ledger.OverrunMicros);
         Assert.Equal(0, ledger.ReservationsUnknownOutcome);
@@ -63,12 +63,12 @@ public sealed class UnknownOutcomeTests(SharedBudgetService service) : IClassFix
         await _client.CommitAsync(new CommitRequest { Tenant = _tenant, TaskId = "before", ReservationId = spent.ReservationId, ActualMicros = 30_000 });
 
         var tenant = await _client.SetTenantCeilingAsync(new SetTenantCeilingRequest { Tenant = _tenant, CeilingMicros = 50_000, WindowSeconds = 3_600 });
-        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+        var refused = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
             _client.ReserveAsync(new ReserveRequest { Tenant = _tenant, TaskId = "after", AmountMicros = 40_000, IdempotencyKey = "k" }).ResponseAsync);
         var fits = await _client.ReserveAsync(new ReserveRequest { Tenant = _tenant, TaskId = "after", AmountMicros = 20_000, IdempotencyKey = "k2" });
 
         Assert.Equal(30_000, tenant.WindowCommittedMicros);
-        Assert.Equal(Grpc.Core.StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal(global::Grpc.Core.StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Equal("tenant_ceiling", refused.Trailers.GetValue("routing-refusal"));
         Assert.Equal(20_000, fits.AmountMicros);
     }
