@@ -72,6 +72,9 @@ public static class ExecutorServiceHost
         services.AddSingleton<EpisodeLogRedis>();
         services.AddSingleton<EpisodeLog>();
         services.AddSingleton<StepRecorder>();
+        services.AddSingleton<ExecutorInstance>();
+        services.AddSingleton<StepClaims>();
+        services.AddSingleton<StepRecovery>();
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<Http.Responses.ResponseStore>();

@@ -20,6 +20,7 @@ public sealed class RequestValidationTests(SharedBudgetService service) : IClass
         { "ttl_seconds", c => c.OpenTaskAsync(new OpenTaskRequest { Tenant = "v", TaskId = "t", LimitMicros = 1, TtlSeconds = 5 }).ResponseAsync },
         { "amount_micros", c => c.ReserveAsync(new ReserveRequest { Tenant = "v", TaskId = "t", AmountMicros = 0, IdempotencyKey = "k" }).ResponseAsync },
         { "idempotency_key", c => c.ReserveAsync(new ReserveRequest { Tenant = "v", TaskId = "t", AmountMicros = 1 }).ResponseAsync },
+        { "tier", c => c.ReserveAsync(new ReserveRequest { Tenant = "v", TaskId = "t", AmountMicros = 1, IdempotencyKey = "k", Tier = (Routing.Contracts.Common.V1.ModelTier)99 }).ResponseAsync },
         { "lease_seconds", c => c.ReserveAsync(new ReserveRequest { Tenant = "v", TaskId = "t", AmountMicros = 1, IdempotencyKey = "k", LeaseSeconds = -1 }).ResponseAsync },
         { "reservation_id", c => c.CommitAsync(new CommitRequest { Tenant = "v", TaskId = "t", ActualMicros = 1 }).ResponseAsync },
         { "actual_micros", c => c.CommitAsync(new CommitRequest { Tenant = "v", TaskId = "t", ReservationId = "r1", ActualMicros = -1 }).ResponseAsync },

@@ -46,8 +46,9 @@ public sealed class BudgetGrpcService(BudgetLedger ledger, IOptions<BudgetOption
         var amount = PositiveMicros("amount_micros", request.AmountMicros);
         var key = Id("idempotency_key", request.IdempotencyKey);
         var lease = SecondsOrDefault("lease_seconds", request.LeaseSeconds, _options.DefaultLeaseSeconds, 1, _options.MaxLeaseSeconds);
+        var tier = Tier(request.Tier);
 
-        var result = await ledger.ReserveAsync(tenant, taskId, amount, key, lease, request.Tier == ModelTier.Large);
+        var result = await ledger.ReserveAsync(tenant, taskId, amount, key, lease, tier == ModelTier.Large, request.CommitOnExpiry);
         switch (result.Outcome)
         {
             case ReserveOutcome.Granted or ReserveOutcome.Replayed:
@@ -90,7 +91,7 @@ public sealed class BudgetGrpcService(BudgetLedger ledger, IOptions<BudgetOption
         var reservationId = Id("reservation_id", request.ReservationId);
         var actual = NonNegativeMicros("actual_micros", request.ActualMicros);
 
-        var result = await ledger.CommitAsync(tenant, taskId, reservationId, actual);
+        var result = await ledger.CommitAsync(tenant, taskId, reservationId, actual, request.UnknownOutcome);
         return result.Outcome switch
         {
             CommitOutcome.Committed or CommitOutcome.Replayed => new CommitResponse

@@ -30,6 +30,7 @@ public static class ProtoMapping
             OpenedAt = FromMs(task.OpenedAtMs),
             ExpiresAt = FromMs(task.ExpiresAtMs),
             TtlSeconds = task.TtlSeconds,
+            ReservationsUnknownOutcome = task.ReservationsUnknownOutcome,
         };
         if (task.LargeCallCap is { } cap)
         {

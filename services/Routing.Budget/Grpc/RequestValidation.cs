@@ -1,3 +1,4 @@
+using Routing.Contracts.Common.V1;
 using Routing.ServiceDefaults.Grpc;
 using static Routing.ServiceDefaults.Grpc.FieldValidation;
 
@@ -26,6 +27,11 @@ public static class RequestValidation
         }
         return value >= min && value <= max ? value : throw Invalid(field, $"must be 0 (default) or between {min} and {max} (got {value})");
     }
+
+    /// <summary>The tiers the ledger knows; UNSPECIFIED counts as small (callers from before tiers existed).</summary>
+    public static ModelTier Tier(ModelTier tier) => tier is ModelTier.Unspecified or ModelTier.Small or ModelTier.Large
+        ? tier
+        : throw Invalid("tier", $"must be MODEL_TIER_SMALL (1) or MODEL_TIER_LARGE (2) (got {(int)tier})");
 
     public static int? LargeCallCap(int? value) =>
         value is null or >= 0 and <= 100_000 ? value : throw Invalid("large_call_cap", $"must be between 0 and 100000 when set (got {value})");

@@ -29,10 +29,11 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
         return new OpenResult(outcome, TaskSnapshot.Parse(tenant, taskId, reply[2]));
     }
 
-    public async Task<ReserveResult> ReserveAsync(string tenant, string taskId, long amountMicros, string idempotencyKey, int leaseSeconds, bool large)
+    /// <param name="commitOnExpiry">The lease's end commits the amount instead of giving it back (a billable call is sent right after the grant).</param>
+    public async Task<ReserveResult> ReserveAsync(string tenant, string taskId, long amountMicros, string idempotencyKey, int leaseSeconds, bool large, bool commitOnExpiry = false)
     {
         var reply = await RunAsync(Scripts.Reserve, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
-            [keys.TenantPrefix(tenant), taskId, amountMicros, idempotencyKey, leaseSeconds * 1000L, large ? 1 : 0]);
+            [keys.TenantPrefix(tenant), taskId, amountMicros, idempotencyKey, leaseSeconds * 1000L, large ? 1 : 0, commitOnExpiry ? 1 : 0]);
         var outcome = Status(reply) switch
         {
             "granted" => ReserveOutcome.Granted,
@@ -53,10 +54,11 @@ public sealed class BudgetLedger(IConnectionMultiplexer redis, LedgerKeys keys, 
             reply.Length > 5 ? (long)reply[5] : 0);
     }
 
-    public async Task<CommitResult> CommitAsync(string tenant, string taskId, string reservationId, long actualMicros)
+    /// <param name="unknownOutcome">The caller does not know what the call cost and commits the most it can have cost; a later known commit corrects it once.</param>
+    public async Task<CommitResult> CommitAsync(string tenant, string taskId, string reservationId, long actualMicros, bool unknownOutcome = false)
     {
         var reply = await RunAsync(Scripts.Commit, keys.ForScript(tenant, keys.Task(tenant, taskId), keys.Reservations(tenant, taskId)),
-            [keys.TenantPrefix(tenant), taskId, reservationId, actualMicros]);
+            [keys.TenantPrefix(tenant), taskId, reservationId, actualMicros, unknownOutcome ? 1 : 0]);
         var status = Status(reply);
         var task = Snapshot(tenant, taskId, reply);
         switch (status)

@@ -20,7 +20,8 @@ public sealed record TaskSnapshot(
     int ReservationsExpired,
     long OpenedAtMs,
     long ExpiresAtMs,
-    int TtlSeconds)
+    int TtlSeconds,
+    int ReservationsUnknownOutcome = 0)
 {
     /// <summary>Never negative for callers, even when an overrun pushed committed spend past the limit.</summary>
     public long RemainingMicros => Math.Max(0, LimitMicros - CommittedMicros - ReservedMicros);
@@ -51,6 +52,7 @@ public sealed record TaskSnapshot(
             ReservationsExpired: Int(11),
             OpenedAtMs: Long(12),
             ExpiresAtMs: Long(13),
-            TtlSeconds: checked((int)(Long(14) / 1000)));
+            TtlSeconds: checked((int)(Long(14) / 1000)),
+            ReservationsUnknownOutcome: Int(16));
     }
 }

@@ -138,6 +138,9 @@ public sealed class AuctionRunner(
             LeaseSeconds = _options.LeaseSeconds,
             // The auction is not a large-model step: it must not use up the task's large-call cap.
             Tier = ModelTier.Small,
+            // Its calls go out right after the grant: if this executor dies mid-auction, the lease's end commits the
+            // reservation (they may have been billed) rather than giving it back.
+            CommitOnExpiry = true,
         }, new ReservationPurpose(
             $"the auction's worst case ({pool.Current.Agents.Count} agents' bids, jury and refinement)",
             "nothing was spent",

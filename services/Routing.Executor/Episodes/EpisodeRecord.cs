@@ -6,10 +6,13 @@ namespace Routing.Executor.Episodes;
 /// One line of the episode log (docs/episodes.md): a step (<see cref="Kind"/> "step") or a task's outcome
 /// ("outcome"). Field names are the JSONL the trainer reads; add fields, never rename them.
 /// </summary>
-public sealed class EpisodeRecord
+public sealed record EpisodeRecord
 {
     public const string StepKind = "step";
     public const string OutcomeKind = "outcome";
+
+    /// <summary><see cref="Result"/> of a step whose executor died mid-call: settled at its reserved amount.</summary>
+    public const string UnknownOutcome = "unknown_outcome";
 
     public required string Kind { get; init; }
 
@@ -60,7 +63,10 @@ public sealed class EpisodeRecord
 
     public double? BackendLatencyMs { get; init; }
 
-    /// <summary>ok, or the backend failure (timeout, unavailable, bad_response, rejected).</summary>
+    /// <summary>
+    /// ok, the backend failure (timeout, unavailable, bad_response, rejected), or unknown_outcome: the step's
+    /// executor died mid-call and a retry settled its reservation at the reserved amount (what it may have cost).
+    /// </summary>
     public string? Result { get; init; }
 
     public string? FinishReason { get; init; }

@@ -45,6 +45,14 @@ public sealed class ExecutorOptions
     [Range(2, 7_200)]
     public int LeaseSeconds { get; set; } = 180;
 
+    /// <summary>
+    /// How long a claimed idempotency key's owner may go without a heartbeat before a retry takes it for dead:
+    /// settles its reservation at the reserved amount (an unknown outcome) and runs the step. The owner refreshes
+    /// it every third of this while the step runs, so a key stays locked at most this long after its owner died.
+    /// </summary>
+    [Range(300, 600_000)]
+    public int StepHeartbeatTtlMilliseconds { get; set; } = 5_000;
+
     /// <summary>Episode horizon assumed when a task is opened without one.</summary>
     [Range(1, 100_000)]
     public int DefaultHorizon { get; set; } = 32;

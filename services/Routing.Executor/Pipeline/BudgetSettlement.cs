@@ -77,6 +77,13 @@ public sealed class BudgetSettlement(ServiceClients clients, ParkedCommits parke
                 ExecutorMetrics.BudgetUnavailable.Inc();
                 await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt));
             }
+            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.InvalidArgument)
+            {
+                // A final answer (released, already committed with another amount, ledger gone): retrying cannot change it.
+                logger.LogWarning("Commit of {Actual} µ$ for task {TaskId} reservation {Reservation} was refused ({Status}: {Detail})",
+                    request.ActualMicros, request.TaskId, request.ReservationId, e.StatusCode, e.Status.Detail);
+                return null;
+            }
             catch (RpcException e)
             {
                 ExecutorMetrics.BudgetUnavailable.Inc();

@@ -34,11 +34,14 @@ public sealed class PreparedStep
     /// <summary>Set when the caller gave an idempotency key: the replay record to fill or free.</summary>
     public string? IdempotencyKey { get; init; }
 
-    /// <summary>With <see cref="IdempotencyKey"/>: the request's fingerprint, stored with the answer.</summary>
+    /// <summary>With <see cref="IdempotencyKey"/>: the request's fingerprint, kept in the claim record (its fingerprint field).</summary>
     public string? Fingerprint { get; init; }
 
     /// <summary>The chat completion's id, kept in the replay record so that a replay answers the same id.</summary>
     public required string CompletionId { get; init; }
+
+    /// <summary>With a key: this attempt's claim, heartbeating until the step is recorded.</summary>
+    public Tasks.StepClaim? Claim { get; init; }
 
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the step's start.</summary>
     public required long StartedAt { get; init; }

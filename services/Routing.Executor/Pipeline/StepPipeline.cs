@@ -37,13 +37,18 @@ public sealed class StepPipeline
     private readonly TaskStore _tasks;
     private readonly StepRecorder _recorder;
     private readonly BudgetSettlement _settlement;
+    private readonly StepClaims _claims;
+    private readonly StepRecovery _recovery;
     private readonly ExecutorOptions _options;
     private readonly ILogger<StepPipeline> _logger;
     private AgentCatalog? _catalog;
 
     public StepPipeline(
-        IAgentPool pool, ServiceClients clients, TaskStore tasks, StepRecorder recorder, BudgetSettlement settlement, IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
+        IAgentPool pool, ServiceClients clients, TaskStore tasks, StepRecorder recorder, BudgetSettlement settlement, StepClaims claims, StepRecovery recovery,
+        IOptions<ExecutorOptions> options, ILogger<StepPipeline> logger)
     {
+        _claims = claims;
+        _recovery = recovery;
         ArgumentNullException.ThrowIfNull(options);
         _pool = pool;
         _clients = clients;
@@ -122,28 +127,33 @@ public sealed class StepPipeline
         var catalog = Catalog;
         var pinned = Validate(command, catalog);
 
-        // One round trip: the idempotency key's claim (or the answer it already holds) and the task's step number.
-        var signals = command.Signals;
-        var begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
-            command.IdempotencyKey, _options.LeaseSeconds, command.Fingerprint);
+        // One round trip: the idempotency key's claim (or what its earlier attempt left) and the task's step number.
+        var begin = await BeginAsync(tenant, command, null);
         if (begin.Outcome == BeginOutcome.Missing && command.OpenIfMissing is { } open)
         {
             await open(cancellationToken);
-            begin = await _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
-                command.IdempotencyKey, _options.LeaseSeconds, command.Fingerprint);
+            begin = await BeginAsync(tenant, command, null);
+        }
+        if (begin.Outcome == BeginOutcome.Orphaned)
+        {
+            // The earlier attempt's owner died with a reservation out: settle it, then take the key over.
+            await _recovery.SettleOrphanAsync(tenant, command.TaskId, begin);
+            begin = await BeginAsync(tenant, command, begin.Attempt);
         }
         switch (begin.Outcome)
         {
             // A key reused for another request is refused, not answered with the first one (a payment API's rule,
-            // draft-ietf-httpapi-idempotency-key-header §2.7); the claim is left to its first request.
-            case BeginOutcome.Claimed when begin.StoredFingerprint is { } first && command.Fingerprint is { } now && first != now:
+            // draft-ietf-httpapi-idempotency-key-header §2.7); begin_step.lua left the claim to its first request.
+            case BeginOutcome.Reused:
                 throw new StepFailure(StepFailureKind.IdempotencyKeyReused,
                     $"the idempotency key '{command.IdempotencyKey}' was first used for another request (a different body); use a new key for a new request", "idempotency_key");
-            case BeginOutcome.Claimed when begin.StoredAnswer is { Length: > 0 } stored:
-                var replay = StepResponse.Parser.ParseFrom(Convert.FromBase64String(stored));
+            case BeginOutcome.Replay:
+                var replay = StepResponse.Parser.ParseFrom(Convert.FromBase64String(begin.Answer));
                 replay.Replayed = true;
                 return new StepStart(null, replay);
-            case BeginOutcome.Claimed:
+            case BeginOutcome.Answered:
+                return new StepStart(null, await _recovery.SettleAnsweredAsync(tenant, command.TaskId, command.IdempotencyKey!, begin));
+            case BeginOutcome.Running or BeginOutcome.Orphaned:
                 throw new StepFailure(StepFailureKind.InProgress,
                     $"a step with idempotency_key '{command.IdempotencyKey}' is still running; retry it later for its answer", "idempotency_key");
             case BeginOutcome.Missing:
@@ -152,23 +162,35 @@ public sealed class StepPipeline
                 throw new StepFailure(StepFailureKind.TaskClosed, $"task_id '{command.TaskId}' is completed; open a new task for more steps", "task_id");
         }
 
+        var claim = command.IdempotencyKey is { } claimed ? _claims.Start(tenant, command.TaskId, claimed, begin.Attempt) : null;
         try
         {
-            return new StepStart(await RouteAndReserveAsync(tenant, command, begin.State!, catalog, pinned, started, cancellationToken), null);
+            return new StepStart(await RouteAndReserveAsync(tenant, command, begin.State!, catalog, pinned, started, claim, cancellationToken), null);
         }
         catch
         {
             // The key was claimed by this attempt (a missing or completed task claims nothing): free it for a retry.
-            if (command.IdempotencyKey is { } claimed)
+            if (claim is not null)
             {
-                await _tasks.ReleaseStepAsync(tenant, command.TaskId, claimed);
+                await using (claim)
+                {
+                    await claim.ReleaseAsync();
+                }
             }
             throw;
         }
     }
 
+    private Task<StepBegin> BeginAsync(string tenant, StepCommand command, long? settledOrphanAttempt)
+    {
+        var signals = command.Signals;
+        return _tasks.BeginStepAsync(tenant, command.TaskId, signals.ErrorObserved, signals.Retries, signals.LastStepFailed,
+            command.IdempotencyKey, _claims.Owner, _claims.HeartbeatTtl, settledOrphanAttempt, command.Fingerprint);
+    }
+
     private async Task<PreparedStep> RouteAndReserveAsync(
-        string tenant, StepCommand command, TaskProgress state, AgentCatalog catalog, AgentDefinition? pinned, long started, CancellationToken cancellationToken)
+        string tenant, StepCommand command, TaskProgress state, AgentCatalog catalog, AgentDefinition? pinned, long started, StepClaim? claim,
+        CancellationToken cancellationToken)
     {
         var signals = command.Signals;
 
@@ -206,7 +228,7 @@ public sealed class StepPipeline
             PassThrough = command.PassThrough,
             MaxTokensField = command.MaxTokensField == "max_completion_tokens" ? command.MaxTokensField : null,
         };
-        return new PreparedStep
+        var step = new PreparedStep
         {
             Tenant = tenant,
             TaskId = command.TaskId,
@@ -223,8 +245,26 @@ public sealed class StepPipeline
             IdempotencyKey = command.IdempotencyKey,
             Fingerprint = command.Fingerprint,
             CompletionId = "chatcmpl-" + Guid.NewGuid().ToString("N"),
+            Claim = claim,
             StartedAt = started,
         };
+        if (claim is not null)
+        {
+            // Write-ahead: a retry that finds this attempt's owner dead settles this reservation at its amount
+            // with this line (the call may have been billed); without the record the call is not made.
+            var pending = StepRecord(step, EpisodeRecord.UnknownOutcome, null, null, step.ReservedMicros, -1, TimeSpan.Zero, TimeSpan.Zero);
+            try
+            {
+                await claim.RecordReservationAsync(step.ReservationId, step.ReservedMicros, JsonSerializer.SerializeToUtf8Bytes(pending, EpisodeJsonContext.Default.EpisodeRecord));
+            }
+            catch (StackExchange.Redis.RedisException)
+            {
+                // Nothing was spent: give the reservation back and fail as the executor's Redis fails (UNAVAILABLE).
+                await ReleaseAsync(step);
+                throw;
+            }
+        }
+        return step;
     }
 
     /// <summary>Commits a successful call's reported usage and answers the step.</summary>
@@ -234,8 +274,6 @@ public sealed class StepPipeline
         ArgumentNullException.ThrowIfNull(result);
         ExecutorMetrics.BackendRequests.WithLabels(step.Agent.Name, "ok").Inc();
         var cost = StepCosts.Actual(step.Agent, result.Usage);
-        var commit = await CommitAsync(step, cost);
-        var budget = commit?.Budget ?? new BudgetState { RemainingMicros = -1 };
         var response = new StepResponse
         {
             Content = result.Content,
@@ -245,7 +283,7 @@ public sealed class StepPipeline
             Usage = new Usage { PromptTokens = result.Usage.PromptTokens, CompletionTokens = result.Usage.CompletionTokens },
             CostMicros = cost,
             ReservedMicros = step.ReservedMicros,
-            Budget = budget,
+            Budget = new BudgetState { RemainingMicros = -1 },
             StepIndex = step.StepIndex,
             CompletionId = step.CompletionId,
         };
@@ -257,13 +295,26 @@ public sealed class StepPipeline
             }
         }
 
-        var action = step.Decision.Tier == ModelTier.Large ? PreviousAction.Large : PreviousAction.Small;
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
-        // A parked commit (no answer from the ledger) leaves the history's budget as it was.
-        StepHistory? history = commit is null ? null : new StepHistory(action, budget.RemainingMicros, budget.HasLargeCallsLeft ? budget.LargeCallsLeft : null);
-        var answer = step.IdempotencyKey is null ? null : TaskStore.WithFingerprint(step.Fingerprint, Convert.ToBase64String(response.ToByteArray()));
-        await _recorder.RecordAsync(StepRecord(step, "ok", result.FinishReason, result.Usage, cost, budget.RemainingMicros, elapsed, backendElapsed),
-            history, step.IdempotencyKey, answer);
+        var record = StepRecord(step, "ok", result.FinishReason, result.Usage, cost, -1, elapsed, backendElapsed);
+        await using (step.Claim)
+        {
+            if (step.Claim is { } claim)
+            {
+                // The answer is stored before the money is settled: a crash from here on leaves a retry the cost to
+                // commit and the answer to return, never a second model call.
+                await StoreAnswerAheadAsync(claim, response, cost, record);
+            }
+            var commit = await CommitAsync(step, cost);
+            if (commit is not null)
+            {
+                response.Budget = commit.Budget;
+                record = record with { RemainingMicros = commit.Budget.RemainingMicros };
+            }
+            // A parked commit (no answer from the ledger) leaves the history's budget as it was.
+            await _recorder.RecordAsync(record, StepRecovery.HistoryOf(response, commit), step.IdempotencyKey, step.Claim?.Id ?? default, StepKeyMode.Store,
+                step.IdempotencyKey is null ? null : Convert.ToBase64String(response.ToByteArray()));
+        }
         ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.Ok).Inc();
         ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
         return response;
@@ -300,7 +351,11 @@ public sealed class StepPipeline
         }
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
         // No history (the step did not complete); the key is freed so that a retry runs the step again.
-        await _recorder.RecordAsync(StepRecord(step, label, null, null, charged, remaining, elapsed, backendElapsed), null, step.IdempotencyKey, null);
+        await using (step.Claim)
+        {
+            await _recorder.RecordAsync(StepRecord(step, label, null, null, charged, remaining, elapsed, backendElapsed), null, step.IdempotencyKey,
+                step.Claim?.Id ?? default, StepKeyMode.Release);
+        }
         ExecutorMetrics.Steps.WithLabels(ExecutorMetrics.StepResult.BackendError).Inc();
         ExecutorMetrics.StepAddedLatency.Observe(Math.Max(0, (elapsed - backendElapsed).TotalSeconds));
         var settled = backend.MayHaveBeenBilled
@@ -467,7 +522,24 @@ public sealed class StepPipeline
             IdempotencyKey = idempotencyKey,
             LeaseSeconds = _options.LeaseSeconds,
             Tier = tier,
+            // The backend is called right after the grant: if this executor dies, the lease's end commits the
+            // reservation (the call may have been billed) instead of giving it back.
+            CommitOnExpiry = true,
         }, StepReservation, cancellationToken);
+
+    private async Task StoreAnswerAheadAsync(StepClaim claim, StepResponse response, long cost, EpisodeRecord record)
+    {
+        try
+        {
+            await claim.RecordAnswerAsync(Convert.ToBase64String(response.ToByteArray()), cost,
+                JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord));
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            // The money is settled next all the same; only a crash in between would now lose the answer.
+            _logger.LogWarning(e, "The answer of step {Step} of task {TaskId} could not be stored ahead of its commit", response.StepIndex, record.TaskId);
+        }
+    }
 
     private Task<CommitResponse?> CommitAsync(PreparedStep step, long actualMicros) =>
         _settlement.CommitAsync(new CommitRequest { Tenant = step.Tenant, TaskId = step.TaskId, ReservationId = step.ReservationId, ActualMicros = actualMicros });

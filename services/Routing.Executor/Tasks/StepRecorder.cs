@@ -8,6 +8,22 @@ using StackExchange.Redis;
 
 namespace Routing.Executor.Tasks;
 
+/// <summary>What recording a step does to its idempotency key's claim record (record_step.lua).</summary>
+public enum StepKeyMode
+{
+    /// <summary>No key, or leave the record as it is.</summary>
+    None,
+
+    /// <summary>Store the settled answer a retry replays.</summary>
+    Store,
+
+    /// <summary>A retry settled an answered attempt it does not own: store its answer, once.</summary>
+    Recover,
+
+    /// <summary>Free the key so that a retry runs the step again.</summary>
+    Release,
+}
+
 /// <summary>The history a finished step leaves for the next step's features: its action and the ledger's answer.</summary>
 public readonly record struct StepHistory(PreviousAction Action, long RemainingMicros, int? LargeCallsLeft);
 
@@ -40,8 +56,11 @@ public sealed class StepRecorder
     /// <param name="record">The episode-log line; its tenant and task name the keys.</param>
     /// <param name="history">Null when the ledger did not answer the commit (it was parked): the history then keeps the last known budget.</param>
     /// <param name="idempotencyKey">The step's key, if it has one.</param>
-    /// <param name="answer">With a key: the answer to replay; null frees the key so that a retry runs the step again.</param>
-    public async Task RecordAsync(EpisodeRecord record, StepHistory? history, string? idempotencyKey, string? answer)
+    /// <param name="claim">The attempt whose claim record <paramref name="mode"/> changes.</param>
+    /// <param name="mode">What happens to the claim record.</param>
+    /// <param name="answer">With <see cref="StepKeyMode.Store"/> or <see cref="StepKeyMode.Recover"/>: the answer to replay.</param>
+    /// <returns>False when whoever settled the step first had already recorded it (nothing was written).</returns>
+    public async Task<bool> RecordAsync(EpisodeRecord record, StepHistory? history, string? idempotencyKey, ClaimId claim, StepKeyMode mode, string? answer = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         var db = _redis.GetDatabase();
@@ -58,13 +77,19 @@ public sealed class StepRecorder
             // The episode line goes to the bounded log (EpisodeLog, possibly on its own Redis), not through this script.
             "",
             _options.EpisodeLogMaxEntries,
-            idempotencyKey is null ? "none" : answer is null ? "release" : "store",
+            idempotencyKey is null ? "none" : mode.ToString().ToLowerInvariant(),
             answer ?? "",
             _options.TaskTtlSeconds * 1000L,
+            claim.Owner ?? "",
+            claim.Attempt,
         ];
         try
         {
-            await Record.EvaluateAsync(db, keys, args);
+            var length = (long)await Record.EvaluateAsync(db, keys, args);
+            if (length < 0)
+            {
+                return false;
+            }
         }
         catch (RedisException e)
         {
@@ -72,5 +97,6 @@ public sealed class StepRecorder
             _logger.LogWarning(e, "Step {Step} of task {TaskId} was not recorded (task history, idempotency key)", record.Step, record.TaskId);
         }
         await _episodes.AppendAsync(record);
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Routing.Executor.Options;
 using Routing.ServiceDefaults.Redis;
@@ -20,15 +21,33 @@ public enum BeginOutcome
     Completed,
     Begun,
 
-    /// <summary>The idempotency key was claimed before: replay its stored answer, or wait while its attempt runs.</summary>
-    Claimed,
+    /// <summary>The key's attempt finished and its money is settled: replay <see cref="StepBegin.Answer"/>.</summary>
+    Replay,
+
+    /// <summary>The key's attempt is running and its owner heartbeats: the caller waits (409).</summary>
+    Running,
+
+    /// <summary>The backend answered the key's attempt but its money may be unsettled: commit <see cref="StepBegin.CostMicros"/> on <see cref="StepBegin.ReservationId"/>, then replay.</summary>
+    Answered,
+
+    /// <summary>The key's attempt's owner stopped heartbeating with a reservation out: settle it at <see cref="StepBegin.CostMicros"/> (its reserved amount), then begin again.</summary>
+    Orphaned,
+
+    /// <summary>The key was claimed first by a request with another body (<see cref="StepBegin.StoredFingerprint"/>): refused, nothing changed.</summary>
+    Reused,
 }
 
 /// <summary>What beginning a step found.</summary>
 /// <param name="State">The task after the step was numbered (<see cref="BeginOutcome.Begun"/>), or as it is (<see cref="BeginOutcome.Completed"/>).</param>
-/// <param name="StoredAnswer">With <see cref="BeginOutcome.Claimed"/>: the first attempt's answer, or <see cref="string.Empty"/> while it still runs.</param>
-/// <param name="StoredFingerprint">With <see cref="BeginOutcome.Claimed"/>: the fingerprint of the request that claimed the key first; null when it had none.</param>
-public readonly record struct StepBegin(BeginOutcome Outcome, TaskProgress? State, string? StoredAnswer, string? StoredFingerprint = null);
+/// <param name="Attempt">The claim's attempt number (this one with <see cref="BeginOutcome.Begun"/>, the earlier one otherwise); 0 without a key.</param>
+/// <param name="Answer">Base64 <c>StepResponse</c> with <see cref="BeginOutcome.Replay"/> and <see cref="BeginOutcome.Answered"/>.</param>
+/// <param name="CostMicros">What to commit: the answered call's cost, or the orphaned reservation's amount.</param>
+/// <param name="Episode">The attempt's episode-log line as written ahead (JSON), empty when none was.</param>
+/// <param name="Owner">The executor instance that owned the earlier attempt.</param>
+/// <param name="StoredFingerprint">With <see cref="BeginOutcome.Reused"/>: the fingerprint of the request that claimed the key first.</param>
+public readonly record struct StepBegin(
+    BeginOutcome Outcome, TaskProgress? State, long Attempt = 0, string Answer = "", string ReservationId = "", long CostMicros = 0, string Episode = "", string Owner = "",
+    string? StoredFingerprint = null);
 
 public enum CompleteOutcome
 {
@@ -49,17 +68,16 @@ public sealed class TaskStore
     private static readonly RedisScript Begin = Load("begin_step");
     private static readonly RedisScript Complete = Load("complete");
 
-    /// <summary>Value of a claimed idempotency key while its step runs (begin_step.lua writes it).</summary>
-    private const string InProgress = "in-progress";
-
     private readonly IConnectionMultiplexer _redis;
     private readonly string _prefix;
+    private readonly long _recordTtlMs;
 
     public TaskStore(IConnectionMultiplexer redis, IOptions<ExecutorOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _redis = redis;
         _prefix = options.Value.KeyPrefix;
+        _recordTtlMs = options.Value.TaskTtlSeconds * 1000L;
     }
 
     public async Task<(OpenOutcome Outcome, TaskProgress State)> OpenAsync(
@@ -93,29 +111,34 @@ public sealed class TaskStore
     }
 
     /// <summary>
-    /// Begins a step in one round trip. With an idempotency key, first claims it: a key claimed before answers
-    /// <see cref="BeginOutcome.Claimed"/> and changes nothing; a missing or completed task claims nothing. The
-    /// claim expires with the reservation's lease, so a crashed attempt does not block retries forever.
+    /// Begins a step in one round trip. With an idempotency key, first claims it (a write-ahead record, see
+    /// begin_step.lua): a key claimed before answers what its attempt left and changes nothing; a missing task
+    /// claims nothing, nor does a completed one. A claim whose owner stops heartbeating for
+    /// <paramref name="heartbeatTtl"/> is taken over once its reservation is settled
+    /// (<paramref name="settledOrphanAttempt"/>).
     /// </summary>
     public async Task<StepBegin> BeginStepAsync(
-        string tenant, string taskId, bool errorObserved, int retries, bool lastStepFailed, string? idempotencyKey, int claimLeaseSeconds, string? fingerprint = null)
+        string tenant, string taskId, bool errorObserved, int retries, bool lastStepFailed, string? idempotencyKey,
+        string owner, TimeSpan heartbeatTtl, long? settledOrphanAttempt = null, string? fingerprint = null)
     {
         RedisKey[] keys = idempotencyKey is null ? [TaskKey(tenant, taskId)] : [TaskKey(tenant, taskId), StepKey(tenant, taskId, idempotencyKey)];
         var reply = (RedisResult[])(await Begin.EvaluateAsync(_redis.GetDatabase(), keys,
-            [errorObserved ? 1 : 0, Math.Clamp(retries, 0, TaskProgress.MaxRetriesPerStep), lastStepFailed ? 1 : 0, claimLeaseSeconds * 1000L,
-                WithFingerprint(fingerprint, InProgress)]))!;
-        switch ((string)reply[0]!)
+        [
+            errorObserved ? 1 : 0, Math.Clamp(retries, 0, TaskProgress.MaxRetriesPerStep), lastStepFailed ? 1 : 0, owner,
+            (long)heartbeatTtl.TotalMilliseconds, _recordTtlMs, settledOrphanAttempt?.ToString(CultureInfo.InvariantCulture) ?? "",
+            fingerprint ?? "",
+        ]))!;
+        return (string)reply[0]! switch
         {
-            case "missing":
-                return new StepBegin(BeginOutcome.Missing, null, null);
-            case "completed":
-                return new StepBegin(BeginOutcome.Completed, TaskProgress.Parse(reply[1]), null);
-            case "claimed":
-                var (storedFingerprint, stored) = SplitFingerprint((string?)reply[1]);
-                return new StepBegin(BeginOutcome.Claimed, null, stored is null or InProgress ? "" : stored, storedFingerprint);
-            default:
-                return new StepBegin(BeginOutcome.Begun, TaskProgress.Parse(reply[1]), null);
-        }
+            "missing" => new StepBegin(BeginOutcome.Missing, null),
+            "completed" => new StepBegin(BeginOutcome.Completed, TaskProgress.Parse(reply[1])),
+            "done" => new StepBegin(BeginOutcome.Replay, null, Answer: (string)reply[1]!),
+            "running" => new StepBegin(BeginOutcome.Running, null),
+            "reused" => new StepBegin(BeginOutcome.Reused, null, StoredFingerprint: (string)reply[1]!),
+            "answered" => new StepBegin(BeginOutcome.Answered, null, (long)reply[5], (string)reply[1]!, (string)reply[2]!, (long)reply[3], (string)reply[4]!, (string)reply[6]!),
+            "orphaned" => new StepBegin(BeginOutcome.Orphaned, null, (long)reply[4], ReservationId: (string)reply[1]!, CostMicros: (long)reply[2], Episode: (string)reply[3]!),
+            _ => new StepBegin(BeginOutcome.Begun, TaskProgress.Parse(reply[1]), (long)reply[2]),
+        };
     }
 
     public async Task<(CompleteOutcome Outcome, TaskProgress? State)> CompleteAsync(string tenant, string taskId, bool success, double? score)
@@ -131,27 +154,14 @@ public sealed class TaskStore
         };
     }
 
-    /// <summary>
-    /// The value an idempotency key holds, its claim or its answer, prefixed with the fingerprint of the request that
-    /// claimed it (<c>&lt;hex&gt;:</c>), so that a reuse for another request can be told apart; neither a base64 answer
-    /// nor the claim marker contains a colon.
-    /// </summary>
-    public static string WithFingerprint(string? fingerprint, string value) => fingerprint is null ? value : fingerprint + ":" + value;
-
-    /// <summary>Undoes <see cref="WithFingerprint"/>; a value written without one has a null fingerprint.</summary>
-    public static (string? Fingerprint, string? Value) SplitFingerprint(string? stored)
-    {
-        var colon = stored?.IndexOf(':', StringComparison.Ordinal) ?? -1;
-        return colon < 0 ? (null, stored) : (stored![..colon], stored[(colon + 1)..]);
-    }
-
-    /// <summary>Frees the key after a failed attempt, so that a retry runs the step again.</summary>
-    public Task ReleaseStepAsync(string tenant, string taskId, string idempotencyKey) =>
-        _redis.GetDatabase().KeyDeleteAsync(StepKey(tenant, taskId, idempotencyKey));
-
     internal RedisKey TaskKey(string tenant, string taskId) => $"{_prefix}task:{{{tenant}}}:{taskId}";
 
-    internal RedisKey StepKey(string tenant, string taskId, string idempotencyKey) => $"{_prefix}step:{{{tenant}}}:{taskId}:{idempotencyKey}";
+    /// <summary>
+    /// The step's claim record. The task id is length-prefixed (UTF-8 bytes), so no task id and key pair spells
+    /// another's: task <c>A</c> with key <c>x:y</c> is <c>…:1:A:x:y</c>, task <c>A:x</c> with key <c>y</c> is <c>…:3:A:x:y</c>.
+    /// </summary>
+    internal RedisKey StepKey(string tenant, string taskId, string idempotencyKey) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_prefix}step:{{{tenant}}}:{Encoding.UTF8.GetByteCount(taskId)}:{taskId}:{idempotencyKey}");
 
     internal static RedisScript Load(string name)
     {

@@ -4,11 +4,13 @@
 -- Key layout (all keys of a tenant share the hash tag {tenant}, so one script touches one cluster slot):
 --   <p>task:<task>   hash  the fields in TASK_FIELDS below
 --   <p>res:<task>    hash  <rid>.s state, <rid>.a amount, <rid>.l large, <rid>.e lease expiry, <rid>.r
---                          remaining at grant, <rid>.x actual, <rid>.o overrun, <rid>.p state before commit;
+--                          remaining at grant, <rid>.c commit on expiry (1), <rid>.x actual, <rid>.o overrun,
+--                          <rid>.p state before commit, <rid>.u unknown outcome (1 until a known commit);
 --                          k:<idempotency key> -> rid
 --   <p>tenant        hash  ceiling, window_ms, reserved
 --   <p>leases        zset  "<task>\n<rid>\n<amount>\n<large>" scored by lease expiry (ms)
---   <p>spend         hash  <bucket start ms> -> committed micros (only while the tenant has a ceiling)
+--   <p>spend         hash  <bucket start ms>:<bucket width ms> -> committed micros (always, so that a ceiling set
+--                          later counts what was spent before it; '<start>' alone: written before widths were)
 -- <p> is ARGV[1], the tenant's prefix, e.g. "routing:budget:{acme}:".
 --
 -- The last three KEYS of every ledger script are the tenant's hash, lease zset and spend hash, so every key a
@@ -26,7 +28,8 @@ local unpack = unpack or table.unpack
 local TENANT_KEY, LEASES_KEY, SPEND_KEY = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 
 local TASK_FIELDS = {'state', 'limit', 'committed', 'reserved', 'large_cap', 'large_committed', 'large_reserved',
-  'overrun', 'n_granted', 'n_committed', 'n_released', 'n_expired', 'opened_ms', 'expires_ms', 'ttl_ms', 'seq'}
+  'overrun', 'n_granted', 'n_committed', 'n_released', 'n_expired', 'opened_ms', 'expires_ms', 'ttl_ms', 'seq',
+  'n_unknown'}
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -38,7 +41,8 @@ local function load_task(key)
   local v = redis.call('HMGET', key, unpack(TASK_FIELDS))
   if not v[1] then return nil end
   local task = {key = key, state = v[1], dirty = {}}
-  for i = 2, #TASK_FIELDS do task[TASK_FIELDS[i]] = tonumber(v[i]) end
+  -- A counter added after the task was opened (n_unknown) starts from 0.
+  for i = 2, #TASK_FIELDS do task[TASK_FIELDS[i]] = tonumber(v[i]) or 0 end
   return task
 end
 
@@ -84,6 +88,85 @@ local function end_reservation(prefix, task, task_id, rid, amount, large, new_st
   redis.call('ZREM', LEASES_KEY, lease_member(task_id, rid, amount, large))
 end
 
+-- Tenant spend buckets. While a ceiling is set their width is 1/60 of its window; without one, an hour.
+-- A bucket counts while any part of it is inside the window, so the ceiling errs on the side of refusing.
+local UNCEILED_WIDTH_MS = 3600000
+local LONGEST_WINDOW_MS = 31536000000
+
+local function bucket_width(window_ms)
+  return math.max(1000, math.floor(window_ms / 60))
+end
+
+-- Committed spend inside the tenant's rolling window; buckets that left the window are deleted.
+local function window_spend(prefix, now, window_ms)
+  local spend_key = SPEND_KEY
+  local legacy_width = bucket_width(window_ms)
+  local flat = redis.call('HGETALL', spend_key)
+  local total = 0
+  for i = 1, #flat, 2 do
+    local start, width = string.match(flat[i], '^(%d+):(%d+)$')
+    if start then
+      start, width = tonumber(start), tonumber(width)
+    else
+      start, width = tonumber(flat[i]), legacy_width
+    end
+    if start + width > now - window_ms then
+      total = total + tonumber(flat[i + 1])
+    else
+      redis.call('HDEL', spend_key, flat[i])
+    end
+  end
+  return total
+end
+
+-- ceiling, window_ms, reserved; the window's spend is summed only when asked (it walks the buckets).
+local function tenant_limits(prefix)
+  local t = redis.call('HMGET', TENANT_KEY, 'ceiling', 'window_ms', 'reserved')
+  return tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
+end
+
+-- Recorded whether or not the tenant has a ceiling: one set later counts what was spent before it.
+local function record_spend(prefix, now, amount)
+  if amount <= 0 then return end
+  local ceiling, window_ms = tenant_limits(prefix)
+  local width = UNCEILED_WIDTH_MS
+  if ceiling > 0 then width = bucket_width(window_ms) end
+  local field = string.format('%d:%d', now - (now % width), width)
+  local total = redis.call('HINCRBY', SPEND_KEY, field, amount)
+  -- Without a ceiling nothing walks the buckets; a new hourly one drops those older than the longest window.
+  if ceiling <= 0 and total == amount then window_spend(prefix, now, LONGEST_WINDOW_MS) end
+end
+
+-- Records a commit of `actual` on reservation rid (its live amount already ended by the caller). The part of
+-- `actual` above `covered` is an overrun. unknown = '1': nobody knows what the call cost (see budget.proto).
+local function record_commit(prefix, task, res_key, rid, actual, covered, large, previous, unknown, now)
+  local overrun = actual - covered
+  add(task, 'committed', actual)
+  add(task, 'n_committed', 1)
+  add(task, 'overrun', overrun)
+  if large == 1 then add(task, 'large_committed', 1) end
+  if unknown == '1' then add(task, 'n_unknown', 1) end
+  save(task)
+  redis.call('HSET', res_key, rid .. '.s', 'committed', rid .. '.x', actual, rid .. '.o', overrun,
+    rid .. '.p', previous, rid .. '.u', unknown)
+  record_spend(prefix, now, actual)
+  return overrun
+end
+
+-- Ends a live reservation whose lease ran out or whose task closed. One flagged commit-on-expiry may have paid
+-- for a call that was sent: it is committed at its reserved amount as an unknown outcome, so the ledger never
+-- counts less than a provider may have billed. Any other goes back to the budget.
+local function expire_reservation(prefix, task, task_id, rid, amount, large, res_key, now)
+  if redis.call('HGET', res_key, rid .. '.c') == '1' then
+    end_reservation(prefix, task, task_id, rid, amount, large, 'committed')
+    record_commit(prefix, task, res_key, rid, amount, amount, large, 'expired', '1', now)
+  else
+    end_reservation(prefix, task, task_id, rid, amount, large, 'expired')
+    save(task)
+    redis.call('HSET', res_key, rid .. '.s', 'expired')
+  end
+end
+
 -- Reclaims up to max_count expired leases of the tenant, oldest first. A lease whose task already expired
 -- from Redis only gives its amount back to the tenant.
 local function reclaim(prefix, now, max_count)
@@ -96,43 +179,11 @@ local function reclaim(prefix, now, max_count)
     local task = nil
     if redis.call('HGET', res_key, rid .. '.s') == 'live' then task = load_task(prefix .. 'task:' .. task_id) end
     if task then
-      end_reservation(prefix, task, task_id, rid, amount, large, 'expired')
-      save(task)
-      redis.call('HSET', res_key, rid .. '.s', 'expired')
+      expire_reservation(prefix, task, task_id, rid, amount, large, res_key, now)
     else
       redis.call('HINCRBY', TENANT_KEY, 'reserved', -amount)
       redis.call('ZREM', LEASES_KEY, member)
     end
   end
   return #members
-end
-
--- Committed spend inside the tenant's rolling window. A bucket counts while any part of it is inside the
--- window, so the ceiling errs on the side of refusing; buckets that left the window are deleted.
-local function window_spend(prefix, now, window_ms)
-  local spend_key = SPEND_KEY
-  local width = math.max(1000, math.floor(window_ms / 60))
-  local flat = redis.call('HGETALL', spend_key)
-  local total = 0
-  for i = 1, #flat, 2 do
-    local start = tonumber(flat[i])
-    if start + width > now - window_ms then
-      total = total + tonumber(flat[i + 1])
-    else
-      redis.call('HDEL', spend_key, flat[i])
-    end
-  end
-  return total
-end
-
-local function record_spend(prefix, now, window_ms, amount)
-  local width = math.max(1000, math.floor(window_ms / 60))
-  local start = now - (now % width)
-  redis.call('HINCRBY', SPEND_KEY, start, amount)
-end
-
--- ceiling, window_ms, reserved; the window's spend is summed only when asked (it walks the buckets).
-local function tenant_limits(prefix)
-  local t = redis.call('HMGET', TENANT_KEY, 'ceiling', 'window_ms', 'reserved')
-  return tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
 end

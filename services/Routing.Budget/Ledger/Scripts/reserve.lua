@@ -1,4 +1,6 @@
--- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude). ARGV: prefix, task, amount, idempotency key, lease_ms, large (0/1).
+-- KEYS[1] task hash, KEYS[2] reservations hash, then the tenant's three keys (prelude).
+-- ARGV: prefix, task, amount, idempotency key, lease_ms, large (0/1),
+-- commit on expiry ('1' | '0', absent = '0': the lease's end commits the amount instead of giving it back).
 -- Reply: {status, reclaimed, task, rid, lease_expires_ms, remaining}; status granted | replayed |
 -- refused_task | refused_tenant | refused_large (remaining = what the refusing limit has left) |
 -- idem_conflict | closed | no_task.
@@ -39,6 +41,7 @@ if large == 1 then add(task, 'large_reserved', 1) end
 save(task)
 redis.call('HSET', KEYS[2], rid .. '.s', 'live', rid .. '.a', amount, rid .. '.l', large,
   rid .. '.e', lease_expires, rid .. '.r', remaining - amount, 'k:' .. idem, rid)
+if ARGV[7] == '1' then redis.call('HSET', KEYS[2], rid .. '.c', '1') end
 redis.call('PEXPIREAT', KEYS[2], task.expires_ms)
 redis.call('HINCRBY', TENANT_KEY, 'reserved', amount)
 redis.call('ZADD', LEASES_KEY, lease_expires, lease_member(task_id, rid, amount, large))
