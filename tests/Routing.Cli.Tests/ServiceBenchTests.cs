@@ -48,8 +48,9 @@ public sealed class ServiceBenchTests
         // process also move: only that both paths report them is checked here (their comparison is the bench's job).
         Assert.All([report.Direct.CpuMsPerStep, report.Executor.CpuMsPerStep, report.Direct.AllocatedKbPerStep, report.Executor.AllocatedKbPerStep],
             v => Assert.True(double.IsFinite(v) && v > 0, $"per-step figure {v}"));
-        // begin_step and record_step on the executor's Redis, reserve and commit on the budget's (plus the odd background poll).
-        Assert.InRange(report.ExecutorRedisOpsPerStep, 1.9, 2.5);
+        // begin_step, record_step and the episode-log append (its own script since the log may live on its own
+        // Redis) on the executor's Redis, reserve and commit on the budget's (plus the odd background poll).
+        Assert.InRange(report.ExecutorRedisOpsPerStep, 2.9, 3.5);
         Assert.InRange(report.BudgetRedisOpsPerStep, 1.9, 2.5);
     }
 }
