@@ -31,6 +31,10 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         {
             throw StepFailure.Invalid("task_id", $"must name a simulated task: {reason}");
         }
+        if (request.MaxTokens < 0)
+        {
+            throw StepFailure.Invalid("max_tokens", $"must be ≥ 0 (0: each agent's maximum; got {request.MaxTokens})");
+        }
         if (pipeline.Catalog.Ordered.Any(a => !SimulatorChatBackend.IsSimulator(a.Endpoint)))
         {
             throw new StepFailure(StepFailureKind.TaskClosed, "RunTask plays simulated tasks and needs a pool of in-process simulator agents (Routing:AgentPool:UseSimulator)");
