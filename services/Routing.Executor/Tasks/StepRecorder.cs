@@ -28,10 +28,10 @@ public enum StepKeyMode
 public readonly record struct StepHistory(PreviousAction Action, long RemainingMicros, int? LargeCallsLeft);
 
 /// <summary>
-/// Writes everything a settled step leaves behind in one Redis round trip (record_step.lua): the task history,
-/// the idempotency key's fate (the answer a retry replays, or the key freed after a failure) and the episode-log
-/// line. It runs after the money is settled, so a Redis failure here is logged and counted, never failing a step
-/// that was paid and ledgered; it loses all three together (the ledger is unaffected).
+/// Writes what a settled step leaves behind: the task history and the idempotency key's fate (the answer a retry
+/// replays, or the key freed after a failure) in one script (record_step.lua), then the episode-log line through
+/// <see cref="EpisodeLog"/>, which may live on a Redis of its own. It runs after the money is settled, so a Redis
+/// failure here is logged and counted, never failing a step that was paid and ledgered (the ledger is unaffected).
 /// </summary>
 public sealed class StepRecorder
 {
