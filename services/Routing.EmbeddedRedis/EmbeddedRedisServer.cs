@@ -25,10 +25,12 @@ public sealed class EmbeddedRedisServer : IDisposable
 
     private readonly GarnetServer _server;
     private readonly string? _temporaryDirectory;
+    private readonly FileStream? _lock;
 
-    private EmbeddedRedisServer(GarnetServer server, int port, string directory, string? temporaryDirectory)
+    private EmbeddedRedisServer(GarnetServer server, int port, string directory, string? temporaryDirectory, FileStream? directoryLock)
     {
         _server = server;
+        _lock = directoryLock;
         Port = port;
         DataDirectory = directory;
         _temporaryDirectory = temporaryDirectory;
@@ -66,6 +68,8 @@ public sealed class EmbeddedRedisServer : IDisposable
         }
         var temporary = dataDirectory is null ? Directory.CreateTempSubdirectory("routing-garnet-").FullName : null;
         var directory = Path.GetFullPath(dataDirectory ?? temporary!);
+        // Two servers recovering and appending to one log would corrupt it: the second start is refused.
+        var directoryLock = temporary is null ? LockDirectory(directory) : null;
         var logDirectory = Directory.CreateDirectory(Path.Combine(directory, "log")).FullName;
         List<string> arguments =
         [
@@ -97,18 +101,38 @@ public sealed class EmbeddedRedisServer : IDisposable
         {
             var server = new GarnetServer([.. arguments]);
             server.Start();
-            return new EmbeddedRedisServer(server, port, directory, temporary);
+            return new EmbeddedRedisServer(server, port, directory, temporary, directoryLock);
         }
         catch
         {
+            directoryLock?.Dispose();
             DeleteTemporary(temporary);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// An exclusive lock on <c>routing.lock</c> in the directory (.NET takes <c>FileShare.None</c> as an advisory
+    /// <c>flock</c> on Unix), released by the kernel when the process ends, also after <c>kill -9</c>.
+    /// </summary>
+    private static FileStream LockDirectory(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "routing.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"the data directory '{directory}' is in use by another routing process (it holds {path}); stop it or pass another --data", e);
         }
     }
 
     public void Dispose()
     {
         _server.Dispose();
+        _lock?.Dispose();
         DeleteTemporary(_temporaryDirectory);
     }
 

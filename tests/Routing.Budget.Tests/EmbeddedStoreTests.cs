@@ -85,4 +85,23 @@ public sealed class EmbeddedStoreTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void ASecondServerOnADataDirectoryInUseIsRefusedNamingTheDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("routing-garnet-lock-").FullName;
+        try
+        {
+            using var first = EmbeddedRedisServer.Start(dataDirectory: directory);
+
+            var error = Assert.Throws<InvalidOperationException>(() => EmbeddedRedisServer.Start(dataDirectory: directory));
+
+            Assert.Contains(directory, error.Message);
+            Assert.Contains("in use", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
