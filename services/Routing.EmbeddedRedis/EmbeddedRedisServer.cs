@@ -125,7 +125,7 @@ public sealed class EmbeddedRedisServer : IDisposable
         }
         catch (IOException e)
         {
-            throw new InvalidOperationException($"the data directory '{directory}' is in use by another routing process (it holds {path}); stop it or pass another --data", e);
+            throw new DataDirectoryInUseException($"the data directory '{directory}' is in use by another routing process (it holds {path}); stop it or pass another --data", e);
         }
     }
 

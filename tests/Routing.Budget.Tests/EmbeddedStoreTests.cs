@@ -94,7 +94,7 @@ public sealed class EmbeddedStoreTests
         {
             using var first = EmbeddedRedisServer.Start(dataDirectory: directory);
 
-            var error = Assert.Throws<InvalidOperationException>(() => EmbeddedRedisServer.Start(dataDirectory: directory));
+            var error = Assert.Throws<DataDirectoryInUseException>(() => EmbeddedRedisServer.Start(dataDirectory: directory));
 
             Assert.Contains(directory, error.Message);
             Assert.Contains("in use", error.Message);

@@ -53,7 +53,7 @@ public static class UpCommand
                     agentsFile is null ? null : LocalStack.AgentPoolSettings(agentsFile.FullName), tenantsFile?.FullName,
                     parse.GetValue(data) ?? EmbeddedRedisServer.DefaultDataDirectory());
             }
-            catch (RedisUnreachableException e)
+            catch (Exception e) when (e is RedisUnreachableException or DataDirectoryInUseException)
             {
                 await Console.Error.WriteLineAsync($"routing up: {e.Message}");
                 return 1;
