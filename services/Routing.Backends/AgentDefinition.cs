@@ -30,15 +30,42 @@ public sealed record AgentDefinition(
     public int? ImageTokenBound { get; init; }
 
     /// <summary>
-    /// What a call on this agent cost, from the usage the backend reported, in µ$: input and output priced together
-    /// and rounded up once, as the simulator bills a step. One formula for the executor's steps and auction calls and
-    /// for the auction library's own overhead tally, so the two cannot disagree about the same call.
+    /// The tiktoken encoding of the model (<c>o200k_base</c> for GPT-4o/4.1/o-series/GPT-5, <c>cl100k_base</c> for GPT-4 and
+    /// GPT-3.5), so the reservation counts the input exactly (<see cref="Tokenization.ChatPromptTokens"/>); null: the
+    /// byte bound, which holds for every byte-level BPE tokenizer but over-reserves 3–4×.
+    /// </summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>Price of input tokens read from the provider's prompt cache, µ$ per million; null: the input price.</summary>
+    public long? PriceCachedInMicrosPerMTok { get; init; }
+
+    /// <summary>Price of input tokens written to the prompt cache (Anthropic cache creation), µ$ per million; null: the input price.</summary>
+    public long? PriceCacheWriteMicrosPerMTok { get; init; }
+
+    /// <summary>
+    /// The most one input token may cost, whichever way the provider bills it (plain, cache read, cache write): what a
+    /// worst-case reservation prices every input token at, since the split is only known from the usage afterwards.
+    /// </summary>
+    public long WorstInputPriceMicrosPerMTok =>
+        Math.Max(PriceInMicrosPerMTok, Math.Max(PriceCachedInMicrosPerMTok ?? 0, PriceCacheWriteMicrosPerMTok ?? 0));
+
+    /// <summary>
+    /// What a call on this agent cost, from the usage the backend reported, in µ$: plain, cache-read and cache-written
+    /// input and the billed output (reasoning included, as OpenAI bills it) priced together and rounded up once, as the
+    /// simulator bills a step. One formula for the executor's steps and auction calls and for the auction library's own
+    /// overhead tally, so the two cannot disagree about the same call.
     /// </summary>
     public long CostMicros(ChatUsage usage)
     {
         const long microsPerMillion = 1_000_000;
-        var scaled = checked((Math.Max(0, (long)usage.PromptTokens) * Math.Max(0, PriceInMicrosPerMTok))
-            + (Math.Max(0, (long)usage.CompletionTokens) * Math.Max(0, PriceOutMicrosPerMTok)));
+        var prompt = Math.Max(0, (long)usage.PromptTokens);
+        var cached = Math.Min(prompt, Math.Max(0, (long)usage.CachedPromptTokens));
+        var written = Math.Min(prompt - cached, Math.Max(0, (long)usage.CacheWritePromptTokens));
+        var plain = prompt - cached - written;
+        var scaled = checked((plain * Math.Max(0, PriceInMicrosPerMTok))
+            + (cached * Math.Max(0, PriceCachedInMicrosPerMTok ?? PriceInMicrosPerMTok))
+            + (written * Math.Max(0, PriceCacheWriteMicrosPerMTok ?? PriceInMicrosPerMTok))
+            + (usage.BilledOutputTokens * Math.Max(0, PriceOutMicrosPerMTok)));
         return (scaled + microsPerMillion - 1) / microsPerMillion;
     }
 }

@@ -3,9 +3,32 @@ using System.Text.Json;
 namespace Routing.Backends;
 
 /// <summary>Tokens a call used, as the backend reported them; the executor commits their cost.</summary>
+/// <param name="PromptTokens">Every input token of the call, cached and cache-written ones included.</param>
+/// <param name="CompletionTokens">Output tokens; for OpenAI reasoning models this includes the reasoning tokens.</param>
 public readonly record struct ChatUsage(int PromptTokens, int CompletionTokens)
 {
     public int TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>
+    /// Input tokens read from the provider's prompt cache (OpenAI <c>prompt_tokens_details.cached_tokens</c>,
+    /// Anthropic <c>cache_read_input_tokens</c>); part of <see cref="PromptTokens"/>, billed at the cached-input price.
+    /// </summary>
+    public int CachedPromptTokens { get; init; }
+
+    /// <summary>Input tokens written to the prompt cache (Anthropic <c>cache_creation_input_tokens</c>); part of <see cref="PromptTokens"/>.</summary>
+    public int CacheWritePromptTokens { get; init; }
+
+    /// <summary>Reasoning tokens the backend reported (<c>completion_tokens_details.reasoning_tokens</c>); billed as output.</summary>
+    public int ReasoningTokens { get; init; }
+
+    /// <summary>
+    /// True when <see cref="ReasoningTokens"/> are not counted in <see cref="CompletionTokens"/> (the backend's
+    /// <c>total_tokens</c> added them on top, as some OpenAI-compatible servers do); OpenAI itself counts them inside.
+    /// </summary>
+    public bool ReasoningOutsideCompletion { get; init; }
+
+    /// <summary>Output tokens to bill: the completion, and the reasoning where the backend counted it apart.</summary>
+    public long BilledOutputTokens => Math.Max(0, (long)CompletionTokens) + (ReasoningOutsideCompletion ? Math.Max(0, ReasoningTokens) : 0);
 }
 
 /// <summary>Log-probability of one generated token and, when asked for, its most likely alternatives.</summary>

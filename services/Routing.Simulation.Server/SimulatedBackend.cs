@@ -142,9 +142,29 @@ public sealed class SimulatedBackend
                 session.End = result.End;
             }
 
+            // The runner's own context update (EpisodeRunner.Run): what the next step will be sent.
+            session.NextContext = (long)observation.InputTokens + observation.OutputTokens + observation.ObservationTokens;
             var content = observation.RenderChatContent(task.Domain);
             var cap = (int)Math.Min(maxTokens ?? Pool[agentIndex].MaxOutputTokens, Pool[agentIndex].MaxOutputTokens);
             return new SimulatedStep(id, task, Pool[agentIndex], observation, content, ended, ended ? result.End : null, cap);
+        }
+    }
+
+    /// <summary>
+    /// The simulated context the next <see cref="Step"/> of <paramref name="id"/> will report as its prompt tokens, on
+    /// any agent (the context grows with past steps only): the task's prompt before the first step, null once the
+    /// episode has ended. Reads the session without moving it.
+    /// </summary>
+    public long? NextContextTokens(SimTaskId id)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            return TaskOf(id).PromptTokens;
+        }
+
+        lock (session)
+        {
+            return session.End is null ? session.NextContext ?? TaskOf(id).PromptTokens : null;
         }
     }
 
@@ -163,5 +183,7 @@ public sealed class SimulatedBackend
         public List<int> Agents { get; } = [];
 
         public EpisodeEnd? End { get; set; }
+
+        public long? NextContext { get; set; }
     }
 }

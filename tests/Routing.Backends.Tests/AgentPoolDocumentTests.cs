@@ -30,6 +30,24 @@ public sealed class AgentPoolDocumentTests
         Assert.Null(agents[2].CredentialRef);
     }
 
+    [Fact]
+    public void TokenizerAndCachePricesAreReadAndChangeTheVersion()
+    {
+        const string pool = """
+            {"agents":[{"name":"gpt-4o","endpoint":"https://api.example.com/v1","model":"gpt-4o","priceInMicrosPerMTok":2500000,
+              "priceOutMicrosPerMTok":10000000,"tier":0,"maxOutputTokens":4096,"tokenizer":"o200k_base","priceCachedInMicrosPerMTok":1250000,
+              "priceCacheWriteMicrosPerMTok":3125000}]}
+            """;
+
+        var (agents, errors) = AgentPoolDocument.Parse(pool);
+
+        Assert.Empty(errors);
+        var agent = Assert.Single(agents);
+        Assert.Equal(("o200k_base", 1_250_000L, 3_125_000L), (agent.Tokenizer, agent.PriceCachedInMicrosPerMTok, agent.PriceCacheWriteMicrosPerMTok));
+        Assert.NotEqual(AgentPoolDocument.Version(agents), AgentPoolDocument.Version([agent with { Tokenizer = null }]));
+        Assert.NotEqual(AgentPoolDocument.Version(agents), AgentPoolDocument.Version([agent with { PriceCachedInMicrosPerMTok = null }]));
+    }
+
     [Theory]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":-1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].priceInMicrosPerMTok: must be ≥ 0")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":-5,"tier":0,"maxOutputTokens":1}]}""", "agents[0].priceOutMicrosPerMTok: must be ≥ 0")]
@@ -37,6 +55,9 @@ public sealed class AgentPoolDocumentTests
     [InlineData("""{"agents":[{"name":"a","endpoint":"ftp://x/v1","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].endpoint: 'ftp://x/v1' is not an absolute http(s) URL")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"not a url","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].endpoint: 'not a url' is not an absolute")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"https://key@api.example.com/v1","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].endpoint: 'https://key@api.example.com/v1' must be a base URL without credentials")]
+    [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"tokenizer":"gpt2"}]}""", "agents[0].tokenizer: unknown tokenizer 'gpt2'; the known ones are o200k_base, cl100k_base")]
+    [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"priceCachedInMicrosPerMTok":-2}]}""", "agents[0].priceCachedInMicrosPerMTok: must be ≥ 0")]
+    [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"priceCacheWriteMicrosPerMTok":"3.75"}]}""", "agents[0].priceCacheWriteMicrosPerMTok: must be an integer")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:x","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].endpoint: the in-process simulator is exactly 'sim:'")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].model: required")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":-1,"maxOutputTokens":1}]}""", "agents[0].tier: must be ≥ 0")]

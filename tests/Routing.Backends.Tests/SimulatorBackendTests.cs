@@ -76,6 +76,34 @@ public sealed class SimulatorBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheDeclaredPromptTokensAreWhatTheNextStepBills()
+    {
+        var backend = new SimulatorChatBackend(new SimulatedBackend(SimulatorModel.Default, Seed, maxTasks: 10));
+        var pool = _server.Backend.Pool;
+        var steps = 0;
+        for (var step = 0; step < 40; step++)
+        {
+            var model = pool[(step * 7) % pool.Count].Name;
+            var declared = backend.DeclaredPromptTokens("coding-4-9", model);
+            if (declared is null)
+            {
+                // The episode has ended: the next call is refused without billing.
+                await Assert.ThrowsAsync<BackendException>(() => backend.CompleteAsync(new ChatCall { Model = model, Messages = [new ChatMessage("user", "go")], MaxTokens = 64, TaskId = "coding-4-9" }, CancellationToken.None));
+                break;
+            }
+
+            var result = await backend.CompleteAsync(new ChatCall { Model = model, Messages = [new ChatMessage("user", "go")], MaxTokens = 4_096, TaskId = "coding-4-9" }, CancellationToken.None);
+
+            Assert.Equal(declared, result.Usage.PromptTokens);
+            steps++;
+        }
+
+        Assert.True(steps > 1);
+        Assert.Null(backend.DeclaredPromptTokens("not-a-task", pool[0].Name));
+        Assert.Null(backend.DeclaredPromptTokens("coding-4-9", "no-such-model"));
+    }
+
+    [Fact]
     public async Task InProcessAndHttpStreamsAssembleToTheSameAnswer()
     {
         var inProcess = new SimulatorChatBackend(new SimulatedBackend(SimulatorModel.Default, Seed, maxTasks: 100));

@@ -267,7 +267,21 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         json.WriteStartObject("usage");
         json.WriteNumber("prompt_tokens", reply.PromptTokens);
         json.WriteNumber("completion_tokens", reply.CompletionTokens);
-        json.WriteNumber("total_tokens", reply.PromptTokens + reply.CompletionTokens);
+        json.WriteNumber("total_tokens", reply.PromptTokens + reply.CompletionTokens + (reply.ReasoningOutsideCompletion ? reply.ReasoningTokens : 0));
+        if (reply.CachedTokens is { } cached)
+        {
+            json.WriteStartObject("prompt_tokens_details");
+            json.WriteNumber("cached_tokens", cached);
+            json.WriteEndObject();
+        }
+
+        if (reply.ReasoningTokens > 0)
+        {
+            json.WriteStartObject("completion_tokens_details");
+            json.WriteNumber("reasoning_tokens", reply.ReasoningTokens);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
     }
 
@@ -354,6 +368,15 @@ public sealed record ScriptedReply
     public int PromptTokens { get; init; } = 12;
 
     public int CompletionTokens { get; init; } = 3;
+
+    /// <summary>Cached input tokens (<c>usage.prompt_tokens_details.cached_tokens</c>); left out when null.</summary>
+    public int? CachedTokens { get; init; }
+
+    /// <summary>Reasoning tokens (<c>usage.completion_tokens_details.reasoning_tokens</c>), counted inside the completion as OpenAI does.</summary>
+    public int ReasoningTokens { get; init; }
+
+    /// <summary>Count <see cref="ReasoningTokens"/> outside the completion (added to <c>total_tokens</c> on top), as some compatible servers do.</summary>
+    public bool ReasoningOutsideCompletion { get; init; }
 
     /// <summary>The model name answered; the requested one when null.</summary>
     public string? Model { get; init; }

@@ -160,7 +160,34 @@ public static class ChatResponseReader
         }
 
         Object(usage, "usage", agent);
-        return new ChatUsage(TokenCount(usage, "prompt_tokens", agent), TokenCount(usage, "completion_tokens", agent));
+        var prompt = TokenCount(usage, "prompt_tokens", agent);
+        var completion = TokenCount(usage, "completion_tokens", agent);
+        // Cached input and reasoning are breakdowns OpenAI reports since 2024 (platform.openai.com/docs/api-reference/chat/object#usage);
+        // servers that omit them bill neither.
+        var cached = Math.Min(prompt, DetailCount(usage, "prompt_tokens_details", "cached_tokens", agent));
+        var reasoning = DetailCount(usage, "completion_tokens_details", "reasoning_tokens", agent);
+        // OpenAI counts reasoning inside completion_tokens; a server whose total_tokens adds it on top counts it apart.
+        var outside = reasoning > 0 && usage.TryGetProperty("total_tokens", out var total) && total.ValueKind == JsonValueKind.Number
+            && total.TryGetInt64(out var totalTokens) && totalTokens >= (long)prompt + completion + reasoning;
+        return new ChatUsage(prompt, completion) { CachedPromptTokens = cached, ReasoningTokens = reasoning, ReasoningOutsideCompletion = outside };
+    }
+
+    private static int DetailCount(JsonElement usage, string details, string name, string agent)
+    {
+        if (!usage.TryGetProperty(details, out var breakdown) || breakdown.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+
+        Object(breakdown, "usage." + details, agent);
+        if (!breakdown.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var count) && count >= 0
+            ? count
+            : throw Bad(agent, $"'usage.{details}.{name}' is not a non-negative integer");
     }
 
     private static int TokenCount(JsonElement usage, string name, string agent) =>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Routing.Backends.Credentials;
 using Routing.Backends.Simulator;
+using Routing.Backends.Tokenization;
 
 namespace Routing.Backends.Pool;
 
@@ -16,7 +17,8 @@ public static class AgentPoolDocument
     private const int MaxNameLength = 128;
 
     private static readonly string[] Fields =
-        ["name", "endpoint", "model", "priceInMicrosPerMTok", "priceOutMicrosPerMTok", "tier", "maxOutputTokens", "credentialRef", "imageTokenBound"];
+        ["name", "endpoint", "model", "priceInMicrosPerMTok", "priceOutMicrosPerMTok", "tier", "maxOutputTokens", "credentialRef", "imageTokenBound",
+         "tokenizer", "priceCachedInMicrosPerMTok", "priceCacheWriteMicrosPerMTok"];
 
     /// <summary>The agents of a pool file, or the problems that make it unusable (then no agents).</summary>
     public static (IReadOnlyList<AgentDefinition> Agents, IReadOnlyList<string> Errors) Parse(string json)
@@ -106,6 +108,16 @@ public static class AgentPoolDocument
                 errors.Add($"{at}.priceOutMicrosPerMTok: must be ≥ 0 µ$ per million tokens, got {a.PriceOutMicrosPerMTok}");
             }
 
+            if (a.PriceCachedInMicrosPerMTok < 0)
+            {
+                errors.Add($"{at}.priceCachedInMicrosPerMTok: must be ≥ 0 µ$ per million tokens, got {a.PriceCachedInMicrosPerMTok}");
+            }
+
+            if (a.PriceCacheWriteMicrosPerMTok < 0)
+            {
+                errors.Add($"{at}.priceCacheWriteMicrosPerMTok: must be ≥ 0 µ$ per million tokens, got {a.PriceCacheWriteMicrosPerMTok}");
+            }
+
             if (a.Tier < 0)
             {
                 errors.Add($"{at}.tier: must be ≥ 0 (0 = smallest), got {a.Tier}");
@@ -137,7 +149,10 @@ public static class AgentPoolDocument
         {
             canonical.Append(JsonSerializer.Serialize(new[] { a.Name, a.Endpoint.OriginalString, a.Model, a.CredentialRef ?? "" }))
                 .Append('|').Append(a.PriceInMicrosPerMTok).Append('|').Append(a.PriceOutMicrosPerMTok)
-                .Append('|').Append(a.Tier).Append('|').Append(a.MaxOutputTokens).Append(a.ImageTokenBound is { } image ? $"|img{image}" : "").Append('\n');
+                .Append('|').Append(a.Tier).Append('|').Append(a.MaxOutputTokens).Append(a.ImageTokenBound is { } image ? $"|img{image}" : "")
+                .Append(a.Tokenizer is { } tokenizer ? $"|tok{tokenizer}" : "")
+                .Append(a.PriceCachedInMicrosPerMTok is { } cached ? $"|cached{cached}" : "")
+                .Append(a.PriceCacheWriteMicrosPerMTok is { } write ? $"|write{write}" : "").Append('\n');
         }
 
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))[..16];
@@ -185,9 +200,15 @@ public static class AgentPoolDocument
         var tier = Integer(entry, "tier", at, errors);
         var maxOutput = Integer(entry, "maxOutputTokens", at, errors);
         var credential = String(entry, "credentialRef", at, errors, required: false);
-        long? imageTokenBound = entry.TryGetProperty("imageTokenBound", out var image) && image.ValueKind != JsonValueKind.Null
-            ? Integer(entry, "imageTokenBound", at, errors)
-            : null;
+        var imageTokenBound = OptionalInteger(entry, "imageTokenBound", at, errors);
+        var tokenizer = String(entry, "tokenizer", at, errors, required: false);
+        if (tokenizer is not null && !PromptTokenizers.IsKnown(tokenizer))
+        {
+            errors.Add($"{at}.tokenizer: unknown tokenizer '{tokenizer}'; the known ones are {string.Join(", ", PromptTokenizers.Names)} (leave it out for the byte bound)");
+        }
+
+        var priceCached = OptionalInteger(entry, "priceCachedInMicrosPerMTok", at, errors);
+        var priceCacheWrite = OptionalInteger(entry, "priceCacheWriteMicrosPerMTok", at, errors);
         if (imageTokenBound is < 1 or > 1_000_000)
         {
             errors.Add($"{at}.imageTokenBound: must be between 1 and 1000000 input tokens per image, got {imageTokenBound}");
@@ -213,6 +234,9 @@ public static class AgentPoolDocument
             : new AgentDefinition(name!, endpoint!, model!, priceIn!.Value, priceOut!.Value, (int)tier!.Value, (int)maxOutput!.Value, credential)
             {
                 ImageTokenBound = (int?)imageTokenBound,
+                Tokenizer = tokenizer,
+                PriceCachedInMicrosPerMTok = priceCached,
+                PriceCacheWriteMicrosPerMTok = priceCacheWrite,
             };
     }
 
@@ -236,6 +260,9 @@ public static class AgentPoolDocument
 
         return value.GetString();
     }
+
+    private static long? OptionalInteger(JsonElement entry, string field, string at, List<string> errors) =>
+        entry.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null ? Integer(entry, field, at, errors) : null;
 
     private static long? Integer(JsonElement entry, string field, string at, List<string> errors)
     {

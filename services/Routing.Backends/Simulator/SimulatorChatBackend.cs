@@ -13,7 +13,7 @@ namespace Routing.Backends.Simulator;
 /// A call whose metadata <c>routing_sale</c> is bid, jury or refine is a SALE auction call, answered as the server
 /// answers it (a plan or a jury verdict) without moving the episode.
 /// </summary>
-public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBackend
+public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBackend, IDeclaredPromptTokens
 {
     /// <summary>The endpoint of agents served in-process by the simulator.</summary>
     public static readonly Uri Endpoint = new("sim:");
@@ -73,6 +73,13 @@ public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBack
         await Task.CompletedTask.ConfigureAwait(false);
         yield return new ChatChunk("", null, ChatResponseWriter.FinishReason(step), Usage(step));
     }
+
+    /// <summary>
+    /// The simulated context the task's next step bills as prompt tokens (<see cref="SimulatedBackend.NextContextTokens"/>);
+    /// null for a task id the simulator cannot serve or an ended episode (the call itself then fails without billing).
+    /// </summary>
+    public long? DeclaredPromptTokens(string? taskId, string model) =>
+        taskId is not null && SimTaskId.TryParse(taskId, out var id, out _) && simulator.AgentIndex(model) >= 0 ? simulator.NextContextTokens(id) : null;
 
     /// <summary>The tool call a simulated agent makes for a request that offers tools (<see cref="SimulatedToolUse"/>), or null for text.</summary>
     private static SimulatedToolCall? ToolCall(ChatCall call)

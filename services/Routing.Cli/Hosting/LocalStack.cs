@@ -191,14 +191,12 @@ public sealed class LocalStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// Executor settings that serve an agent pool file (docs/agents.md) instead of the simulator. The simulator's input
-    /// floor is left out: it covers simulated contexts, and real agents report the tokens they were sent.
+    /// Executor settings that serve an agent pool file (docs/agents.md) instead of the simulator.
     /// </summary>
     public static Dictionary<string, string?> AgentPoolSettings(string agentsFile) => new()
     {
         ["Routing:AgentPool:File"] = Path.GetFullPath(agentsFile),
         ["Routing:AgentPool:UseSimulator"] = "false",
-        ["Routing:Executor:InputTokenFloor"] = "0",
     };
 
     /// <summary>The executor talks to the services started before it and serves the simulator's agents in-process.</summary>
@@ -210,9 +208,6 @@ public sealed class LocalStack : IAsyncDisposable
         ["Routing:Executor:HttpPort"] = (anyPorts ? 0 : ExecutorServiceHost.DefaultHttpPort).ToString(CultureInfo.InvariantCulture),
         ["Routing:AgentPool:File"] = "",
         ["Routing:AgentPool:UseSimulator"] = "true",
-        // Simulated agents report their simulated context as prompt tokens, not the messages sent; this covers
-        // the contexts of simulated episodes up to their horizon so that reservations bound real (simulated) spend.
-        ["Routing:Executor:InputTokenFloor"] = "65536",
         ["Routing:Tenants:File"] = stack._tenantsFile,
     };
 

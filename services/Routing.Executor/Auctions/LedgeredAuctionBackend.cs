@@ -75,7 +75,7 @@ public sealed class LedgeredAuctionBackend(AgentDefinition agent, IChatBackend i
 
     private long Claim(ChatCall call)
     {
-        var worst = StepCosts.WorstCase(agent, StepCosts.InputTokenBound(call.Messages, call.Tools?.GetRawText()), call.MaxTokens);
+        var worst = StepCosts.WorstCase(agent, (int)Math.Min(int.MaxValue, StepCosts.TextTokensFor(agent, call.Messages, call.Tools)), call.MaxTokens);
         if (!envelope.TryClaim(worst))
         {
             ExecutorMetrics.BackendRequests.WithLabels(agent.Name, "rejected").Inc();

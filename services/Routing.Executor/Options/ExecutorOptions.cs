@@ -70,9 +70,9 @@ public sealed class ExecutorOptions
     public int EpisodeLogMaxEntries { get; set; } = 1_000_000;
 
     /// <summary>
-    /// Input tokens every reservation assumes at least. 0 in production, where the bound from the messages holds;
-    /// the simulator counts its own simulated context instead of the messages it is sent, so <c>routing up</c>
-    /// raises this to cover simulated contexts.
+    /// Input tokens every reservation assumes at least. 0 by default: the bound from the messages (the agent's
+    /// tokenizer or the byte bound) holds for backends that bill the messages they are sent, and the simulator, which
+    /// bills its simulated context instead, declares that context before each call (<c>IDeclaredPromptTokens</c>).
     /// </summary>
     [Range(0, 10_000_000)]
     public int InputTokenFloor { get; set; }

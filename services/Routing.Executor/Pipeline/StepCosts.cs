@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Json;
 using Routing.Backends;
+using Routing.Backends.Tokenization;
 
 namespace Routing.Executor.Pipeline;
 
@@ -43,6 +45,19 @@ public static class StepCosts
     }
 
     /// <summary>
+    /// The input bound of a call's text on <paramref name="agent"/>: with a known <see cref="AgentDefinition.Tokenizer"/>
+    /// the exact count plus the chat format's framing (<see cref="ChatPromptTokens"/>), else the byte bound
+    /// (<see cref="InputTokenBound"/>). Both are upper bounds on the billed prompt; the tokenizer's is 3–4× tighter.
+    /// </summary>
+    public static long TextTokensFor(AgentDefinition agent, IReadOnlyList<ChatMessage> messages, JsonElement? tools)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return PromptTokenizers.Get(agent.Tokenizer) is { } tokenizer
+            ? ChatPromptTokens.Count(tokenizer, messages, tools)
+            : InputTokenBound(messages, tools?.GetRawText());
+    }
+
+    /// <summary>
     /// OpenAI's image formula for GPT-4o-class models bounded over every image size: scaled into 2048×2048 and then to
     /// a shortest side of 768, an image is at most 768×2048, 2×4 tiles of 512 px at 170 tokens each plus 85
     /// (platform.openai.com/docs/guides/images-vision, "Calculating costs").
@@ -70,7 +85,8 @@ public static class StepCosts
     public static long WorstCase(AgentDefinition agent, int inputTokens, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        return Price(inputTokens, agent.PriceInMicrosPerMTok) + Price(maxTokens, agent.PriceOutMicrosPerMTok);
+        // Every input token at the dearest way it may be billed (a cache write costs more than plain input).
+        return Price(inputTokens, agent.WorstInputPriceMicrosPerMTok) + Price(maxTokens, agent.PriceOutMicrosPerMTok);
     }
 
     /// <summary>

@@ -199,7 +199,7 @@ public sealed class StepPipeline
         // The caller may know its context better than a byte bound (its tokenizer; a simulated agent's billed
         // context): the features take its count, and the reservation never goes below either.
         var contextTokens = signals.ContextTokens is { } declared ? (int)declared : messageTokens;
-        var inputTokens = Math.Max(_options.InputTokenFloor, Math.Max(messageTokens, contextTokens));
+        var inputs = new StepInputBounds(command, _pool, messageTokens, Math.Max(_options.InputTokenFloor, signals.ContextTokens ?? 0));
         // A lone message is the task itself, not an observation: the trainer's bridge sees no observation on a first step.
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages.Count > 1 ? command.Messages[^1].Content : "";
         var features = new float[FeatureSchemaV1.Width];
@@ -208,9 +208,9 @@ public sealed class StepPipeline
 
         var (agent, decision) = pinned is not null
             ? (pinned, Decision(pinned, RoutingReason.Pinned))
-            : await RouteAsync(command, state, catalog, features, inputTokens, cancellationToken);
+            : await RouteAsync(command, state, catalog, features, inputs, cancellationToken);
         var maxTokens = MaxTokensFor(command, agent);
-        var worstCase = StepCosts.WorstCase(agent, StepCosts.InputTokensFor(agent, inputTokens, command.ContentParts), maxTokens);
+        var worstCase = StepCosts.WorstCase(agent, inputs.For(agent), maxTokens);
         var idempotencyKey = command.IdempotencyKey is { } key ? $"{key}:{Guid.NewGuid():N}" : Guid.NewGuid().ToString("N");
         var reservation = await ReserveAsync(tenant, command.TaskId, worstCase, idempotencyKey, decision.Tier, cancellationToken);
 
@@ -443,7 +443,7 @@ public sealed class StepPipeline
         Math.Min(command.MaxTokens > 0 ? command.MaxTokens : _options.DefaultMaxTokens, agent.MaxOutputTokens);
 
     private async Task<(AgentDefinition Agent, RoutingDecision Decision)> RouteAsync(
-        StepCommand command, TaskProgress state, AgentCatalog catalog, float[] features, int inputTokens, CancellationToken cancellationToken)
+        StepCommand command, TaskProgress state, AgentCatalog catalog, float[] features, StepInputBounds inputs, CancellationToken cancellationToken)
     {
         var count = Math.Min(catalog.Ordered.Count, AgentCatalog.MaxCandidates);
         var request = new RouteRequest
@@ -468,7 +468,7 @@ public sealed class StepPipeline
             {
                 Model = agent.Name,
                 Tier = AgentCatalog.TierOf(agent),
-                WorstCaseCostMicros = StepCosts.WorstCase(agent, StepCosts.InputTokensFor(agent, inputTokens, command.ContentParts), MaxTokensFor(command, agent)),
+                WorstCaseCostMicros = StepCosts.WorstCase(agent, inputs.For(agent), MaxTokensFor(command, agent)),
             });
         }
 
