@@ -38,6 +38,9 @@ public static class ExecutorMetrics
     public static readonly Counter EpisodeLogErrors = Prometheus.Metrics.CreateCounter(
         "routing_executor_episode_log_errors_total", "Episode-log writes that failed (the step itself succeeded).");
 
+    public static readonly Counter AnswerStoreFailures = Prometheus.Metrics.CreateCounter(
+        "routing_executor_answer_store_failures_total", "Failed attempts to store a backend's answer ahead of its commit (Redis away); each is retried.");
+
     public static readonly Counter ParkedCommits = Prometheus.Metrics.CreateCounter(
         "routing_executor_parked_commits_total", "Commits that failed after a paid backend call and were parked for the background retrier.");
 

@@ -527,17 +527,43 @@ public sealed class StepPipeline
             CommitOnExpiry = true,
         }, StepReservation, cancellationToken);
 
+    /// <summary>
+    /// Stores the answer ahead of its commit, retrying while the executor's Redis is away: an answer that is not
+    /// stored is lost to a retry, which would then take the claim for orphaned and call the model again (paying
+    /// twice). The heartbeat goes on meanwhile, so while this process lives the key answers 409, not a second call.
+    /// Gives up only when the claim was taken over or its lease ended (the commit then goes ahead all the same).
+    /// </summary>
     private async Task StoreAnswerAheadAsync(StepClaim claim, StepResponse response, long cost, EpisodeRecord record)
     {
-        try
+        var answer = Convert.ToBase64String(response.ToByteArray());
+        var episode = JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord);
+        for (var attempt = 0; ; attempt++)
         {
-            await claim.RecordAnswerAsync(Convert.ToBase64String(response.ToByteArray()), cost,
-                JsonSerializer.SerializeToUtf8Bytes(record, EpisodeJsonContext.Default.EpisodeRecord));
-        }
-        catch (StackExchange.Redis.RedisException e)
-        {
-            // The money is settled next all the same; only a crash in between would now lose the answer.
-            _logger.LogWarning(e, "The answer of step {Step} of task {TaskId} could not be stored ahead of its commit", response.StepIndex, record.TaskId);
+            try
+            {
+                await claim.RecordAnswerAsync(answer, cost, episode);
+                return;
+            }
+            catch (StackExchange.Redis.RedisException e)
+            {
+                ExecutorMetrics.AnswerStoreFailures.Inc();
+                if (attempt == 0)
+                {
+                    _logger.LogWarning(e, "The answer of step {Step} of task {TaskId} could not be stored ahead of its commit; retrying until Redis answers",
+                        response.StepIndex, record.TaskId);
+                }
+            }
+            try
+            {
+                // Short, so that the answer lands right after Redis is back, before a retry could take the key over.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250, 25 << Math.Min(attempt, 4))), claim.Lease);
+            }
+            catch (OperationCanceledException)
+            {
+                _logger.LogError("The answer of step {Step} of task {TaskId} was not stored within the reservation's lease; a retry after a crash calls the model again",
+                    response.StepIndex, record.TaskId);
+                return;
+            }
         }
     }
 

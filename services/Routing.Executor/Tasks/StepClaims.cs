@@ -69,6 +69,9 @@ public sealed class StepClaim : IAsyncDisposable
 
     public ClaimId Id { get; }
 
+    /// <summary>Cancelled when the claim outlives the reservation's lease (or is disposed).</summary>
+    public CancellationToken Lease => _stop.Token;
+
     /// <summary>Set once a heartbeat found the record taken over by another attempt (this owner was taken for dead).</summary>
     public bool Lost { get; private set; }
 
