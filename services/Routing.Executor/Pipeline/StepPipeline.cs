@@ -199,7 +199,7 @@ public sealed class StepPipeline
         // The caller may know its context better than a byte bound (its tokenizer; a simulated agent's billed
         // context): the features take its count, and the reservation never goes below either.
         var contextTokens = signals.ContextTokens is { } declared ? (int)declared : messageTokens;
-        var inputs = new StepInputBounds(command, _pool, messageTokens, Math.Max(_options.InputTokenFloor, signals.ContextTokens ?? 0));
+        var inputs = new StepInputBounds(command, _pool, Math.Max(_options.InputTokenFloor, signals.ContextTokens ?? 0));
         // A lone message is the task itself, not an observation: the trainer's bridge sees no observation on a first step.
         var observation = signals.Observation.Length > 0 ? signals.Observation : command.Messages.Count > 1 ? command.Messages[^1].Content : "";
         var features = new float[FeatureSchemaV1.Width];
