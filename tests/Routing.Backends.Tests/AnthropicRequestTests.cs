@@ -63,7 +63,7 @@ public sealed class AnthropicRequestTests : AnthropicServerTest
     [InlineData("\"auto\"", """{"type":"auto"}""")]
     public async Task ToolChoiceMapsToAnthropicsKinds(string chatChoice, string anthropicChoice)
     {
-        var body = JsonNode.Parse($$"""{"model":"auto","messages":[{"role":"user","content":"hi"}],"tool_choice":{{chatChoice}},"tools":[{"type":"function","function":{"name":"f"}}]}""")!.AsObject();
+        var body = JsonNode.Parse("""{"model":"auto","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":""" + chatChoice + "}")!.AsObject();
 
         await Backend.CompleteAsync(new ChatCall { Model = "claude-test", Messages = [], MaxTokens = 10, PassThrough = body }, CancellationToken.None);
 

@@ -109,7 +109,7 @@ public static class AnthropicRequestWriter
                 system ??= [];
                 foreach (var block in TextBlocks(message["content"], $"{at}.content", agent))
                 {
-                    system.Add(block);
+                    system.Add(block!.DeepClone());
                 }
 
                 continue;
