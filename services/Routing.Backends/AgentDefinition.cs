@@ -36,6 +36,12 @@ public sealed record AgentDefinition(
     /// </summary>
     public string? Tokenizer { get; init; }
 
+    /// <summary>
+    /// The API the endpoint speaks: OpenAI chat completions (the default) or Anthropic's Messages API, which
+    /// <see cref="Anthropic.AnthropicChatBackend"/> calls natively, translating the chat-shaped call there and back.
+    /// </summary>
+    public AgentApi Api { get; init; } = AgentApi.OpenAi;
+
     /// <summary>Price of input tokens read from the provider's prompt cache, µ$ per million; null: the input price.</summary>
     public long? PriceCachedInMicrosPerMTok { get; init; }
 
@@ -68,6 +74,16 @@ public sealed record AgentDefinition(
             + (usage.BilledOutputTokens * Math.Max(0, PriceOutMicrosPerMTok)));
         return (scaled + microsPerMillion - 1) / microsPerMillion;
     }
+}
+
+/// <summary>The wire API of an agent's endpoint (the pool file's <c>api</c>).</summary>
+public enum AgentApi
+{
+    /// <summary><c>"openai"</c>: <c>POST {endpoint}/chat/completions</c>, Bearer key.</summary>
+    OpenAi,
+
+    /// <summary><c>"anthropic"</c>: <c>POST {endpoint}/v1/messages</c>, <c>x-api-key</c>, <c>anthropic-version</c>.</summary>
+    Anthropic,
 }
 
 /// <summary>The pool as of one configuration version; immutable, replaced whole on reload.</summary>

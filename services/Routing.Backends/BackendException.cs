@@ -29,4 +29,7 @@ public sealed class BackendException(BackendFailure failure, string message, boo
     /// episode): the caller's mistake, answered as a 4xx, rather than a fault of the backend or of its configuration.
     /// </summary>
     public bool CallerFault { get; init; }
+
+    /// <summary>With <see cref="CallerFault"/>: the request field at fault when it is known (<c>n</c>, <c>messages[2].content[0].type</c>).</summary>
+    public string? Field { get; init; }
 }

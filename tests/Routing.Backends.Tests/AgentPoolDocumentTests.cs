@@ -48,6 +48,23 @@ public sealed class AgentPoolDocumentTests
         Assert.NotEqual(AgentPoolDocument.Version(agents), AgentPoolDocument.Version([agent with { PriceCachedInMicrosPerMTok = null }]));
     }
 
+    [Fact]
+    public void AnAnthropicAgentIsReadAndItsApiChangesTheVersion()
+    {
+        const string pool = """
+            {"agents":[{"name":"claude","endpoint":"https://api.anthropic.com","model":"claude-sonnet-4-5","priceInMicrosPerMTok":3000000,
+              "priceOutMicrosPerMTok":15000000,"tier":1,"maxOutputTokens":8192,"api":"anthropic","credentialRef":"env:ANTHROPIC_API_KEY"}]}
+            """;
+
+        var (agents, errors) = AgentPoolDocument.Parse(pool);
+
+        Assert.Empty(errors);
+        var agent = Assert.Single(agents);
+        Assert.Equal(AgentApi.Anthropic, agent.Api);
+        Assert.Equal(AgentApi.OpenAi, AgentPoolDocument.Parse(ValidPool).Agents[0].Api);
+        Assert.NotEqual(AgentPoolDocument.Version(agents), AgentPoolDocument.Version([agent with { Api = AgentApi.OpenAi }]));
+    }
+
     [Theory]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":-1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].priceInMicrosPerMTok: must be ≥ 0")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":-5,"tier":0,"maxOutputTokens":1}]}""", "agents[0].priceOutMicrosPerMTok: must be ≥ 0")]
@@ -65,6 +82,8 @@ public sealed class AgentPoolDocumentTests
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"credentialRef":"sk-live-123"}]}""", "agents[0].credentialRef: 'sk-live-123' must start with 'env:' or 'file:'")]
     [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"priceIn":3}]}""", "agents[0].priceIn: unknown field")]
     [InlineData("""{"agents":[{"name":"a b","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1}]}""", "agents[0].name: required, 1 to 128 characters without spaces")]
+    [InlineData("""{"agents":[{"name":"a","endpoint":"https://api.anthropic.com","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"api":"gemini"}]}""", "agents[0].api: unknown API 'gemini'")]
+    [InlineData("""{"agents":[{"name":"a","endpoint":"sim:","model":"m","priceInMicrosPerMTok":1,"priceOutMicrosPerMTok":1,"tier":0,"maxOutputTokens":1,"api":"anthropic"}]}""", "agents[0].api: 'anthropic' needs an http(s) endpoint")]
     [InlineData("""{"agents":[]}""", "agents: the pool needs at least one agent")]
     [InlineData("""{"models":[]}""", "agents: required")]
     [InlineData("""{"agents":[1]}""", "agents[0]: must be an object")]

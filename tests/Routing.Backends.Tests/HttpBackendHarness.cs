@@ -56,6 +56,12 @@ internal sealed class HttpBackendHarness : IDisposable
         Options,
         _services.GetRequiredService<ILogger<OpenAiChatBackend>>());
 
+    public Anthropic.AnthropicChatBackend AnthropicBackend(AgentDefinition agent) => new(
+        agent with { Api = AgentApi.Anthropic },
+        _services.GetRequiredService<IHttpClientFactory>().CreateClient(OpenAiChatBackend.HttpClientName),
+        Options,
+        _services.GetRequiredService<ILogger<Anthropic.AnthropicChatBackend>>());
+
     public void Dispose() => _services.Dispose();
 }
 

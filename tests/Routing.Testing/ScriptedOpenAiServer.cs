@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Routing.Testing;
 
@@ -31,7 +25,7 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
     }
 
     /// <summary>Base URL of the API, e.g. <c>http://127.0.0.1:40123/v1</c> (what an agent's endpoint names).</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress { get; private init; } = null!;
 
     /// <summary>The answer when nothing is queued and there is no <see cref="Responder"/>.</summary>
     public ScriptedReply DefaultReply { get; set; } = new();
@@ -44,19 +38,9 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
 
     public static async Task<ScriptedOpenAiServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ScriptedOpenAiServer).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.AddServerHeader = false;
-        });
-        var app = builder.Build();
-        var server = new ScriptedOpenAiServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.TrimEnd('/') + "/v1");
+        ScriptedOpenAiServer? server = null;
+        var (app, address) = await LoopbackHttpApp.StartAsync(context => server!.HandleAsync(context));
+        server = new ScriptedOpenAiServer(app) { BaseAddress = new Uri(address + "/v1") };
         return server;
     }
 
@@ -78,10 +62,7 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "/", headers, Encoding.UTF8.GetString(body.ToArray()));
+        var request = await LoopbackHttpApp.RecordAsync(context);
         _requests.Enqueue(request);
         if (request.Path != "/v1/chat/completions" || request.Method != HttpMethods.Post)
         {
@@ -328,12 +309,8 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string contentType, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        await context.Response.WriteAsync(body, context.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext context, int status, string contentType, string body) =>
+        LoopbackHttpApp.WriteAsync(context, status, contentType, body);
 }
 
 /// <summary>One request as the scripted server received it.</summary>

@@ -106,8 +106,8 @@ public static class BackendHttpRegistration
     }
 
     /// <summary>
-    /// True only for failures where the backend did no work: a connect that failed or timed out (nothing was sent), or HTTP 429
-    /// or 503 (the server refused before generating) whose <c>Retry-After</c>, if any, is at most
+    /// True only for failures where the backend did no work: a connect that failed or timed out (nothing was sent), or HTTP 429,
+    /// 503 or Anthropic's 529 "overloaded" (the server refused before generating) whose <c>Retry-After</c>, if any, is at most
     /// <paramref name="maxRetryAfter"/>.
     /// </summary>
     public static bool IsUnbilledRetryable(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter)
@@ -119,7 +119,7 @@ public static class BackendHttpRegistration
             return true;
         }
 
-        if (outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } response)
+        if (outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or (HttpStatusCode)BackendHttpSender.Overloaded } response)
         {
             return false;
         }

@@ -278,7 +278,7 @@ public static class ChatResponseReader
         return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Bad(agent, $"'{path}' is not a string");
     }
 
-    private static BackendException Bad(string agent, string reason, Exception? inner = null) =>
+    internal static BackendException Bad(string agent, string reason, Exception? inner = null) =>
         new(BackendFailure.BadResponse, $"Agent '{agent}' answered something that is not a valid completion: {reason}.", mayHaveBeenBilled: true, inner);
 }
 

@@ -1,12 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Routing.Backends.Anthropic;
 using Routing.Backends.OpenAi;
 using Routing.Backends.Simulator;
 using Routing.Simulation.Server;
 
 namespace Routing.Backends.Pool;
 
-/// <summary>Builds the backend an agent's endpoint names: the in-process simulator for <c>sim:</c>, else the HTTP backend.</summary>
+/// <summary>
+/// Builds the backend an agent's endpoint names: the in-process simulator for <c>sim:</c>, else the HTTP backend of the
+/// agent's API (chat completions, or Anthropic's Messages API).
+/// </summary>
 public sealed class AgentBackendFactory(
     IHttpClientFactory httpClients,
     IOptions<OpenAiBackendOptions> options,
@@ -18,8 +22,14 @@ public sealed class AgentBackendFactory(
     public IChatBackend Create(AgentDefinition agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        return SimulatorChatBackend.IsSimulator(agent.Endpoint)
-            ? _simulator.Value
-            : new OpenAiChatBackend(agent, httpClients.CreateClient(OpenAiChatBackend.HttpClientName), options.Value, loggers.CreateLogger<OpenAiChatBackend>());
+        if (SimulatorChatBackend.IsSimulator(agent.Endpoint))
+        {
+            return _simulator.Value;
+        }
+
+        var http = httpClients.CreateClient(OpenAiChatBackend.HttpClientName);
+        return agent.Api == AgentApi.Anthropic
+            ? new AnthropicChatBackend(agent, http, options.Value, loggers.CreateLogger<AnthropicChatBackend>())
+            : new OpenAiChatBackend(agent, http, options.Value, loggers.CreateLogger<OpenAiChatBackend>());
     }
 }

@@ -18,7 +18,7 @@ public static class AgentPoolDocument
 
     private static readonly string[] Fields =
         ["name", "endpoint", "model", "priceInMicrosPerMTok", "priceOutMicrosPerMTok", "tier", "maxOutputTokens", "credentialRef", "imageTokenBound",
-         "tokenizer", "priceCachedInMicrosPerMTok", "priceCacheWriteMicrosPerMTok"];
+         "tokenizer", "priceCachedInMicrosPerMTok", "priceCacheWriteMicrosPerMTok", "api"];
 
     /// <summary>The agents of a pool file, or the problems that make it unusable (then no agents).</summary>
     public static (IReadOnlyList<AgentDefinition> Agents, IReadOnlyList<string> Errors) Parse(string json)
@@ -128,6 +128,11 @@ public static class AgentPoolDocument
                 errors.Add($"{at}.maxOutputTokens: must be ≥ 1, got {a.MaxOutputTokens}");
             }
 
+            if (a.Api == AgentApi.Anthropic && SimulatorChatBackend.IsSimulator(a.Endpoint))
+            {
+                errors.Add($"{at}.api: 'anthropic' needs an http(s) endpoint of the Messages API; the simulator ('sim:') speaks 'openai'");
+            }
+
             if (CredentialReference.Problem(a.CredentialRef) is { } credential)
             {
                 errors.Add($"{at}.credentialRef: {credential}");
@@ -152,7 +157,8 @@ public static class AgentPoolDocument
                 .Append('|').Append(a.Tier).Append('|').Append(a.MaxOutputTokens).Append(a.ImageTokenBound is { } image ? $"|img{image}" : "")
                 .Append(a.Tokenizer is { } tokenizer ? $"|tok{tokenizer}" : "")
                 .Append(a.PriceCachedInMicrosPerMTok is { } cached ? $"|cached{cached}" : "")
-                .Append(a.PriceCacheWriteMicrosPerMTok is { } write ? $"|write{write}" : "").Append('\n');
+                .Append(a.PriceCacheWriteMicrosPerMTok is { } write ? $"|write{write}" : "")
+                .Append(a.Api == AgentApi.OpenAi ? "" : $"|api{ApiName(a.Api)}").Append('\n');
         }
 
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))[..16];
@@ -207,6 +213,13 @@ public static class AgentPoolDocument
             errors.Add($"{at}.tokenizer: unknown tokenizer '{tokenizer}'; the known ones are {string.Join(", ", PromptTokenizers.Names)} (leave it out for the byte bound)");
         }
 
+        var apiText = String(entry, "api", at, errors, required: false);
+        var api = apiText is null ? AgentApi.OpenAi : ParseApi(apiText);
+        if (api is null)
+        {
+            errors.Add($"{at}.api: unknown API '{apiText}'; use 'openai' (chat completions, the default) or 'anthropic' (the Messages API)");
+        }
+
         var priceCached = OptionalInteger(entry, "priceCachedInMicrosPerMTok", at, errors);
         var priceCacheWrite = OptionalInteger(entry, "priceCacheWriteMicrosPerMTok", at, errors);
         if (imageTokenBound is < 1 or > 1_000_000)
@@ -237,8 +250,19 @@ public static class AgentPoolDocument
                 Tokenizer = tokenizer,
                 PriceCachedInMicrosPerMTok = priceCached,
                 PriceCacheWriteMicrosPerMTok = priceCacheWrite,
+                Api = api!.Value,
             };
     }
+
+    /// <summary>The pool file's name of an API (<c>openai</c>, <c>anthropic</c>).</summary>
+    public static string ApiName(AgentApi api) => api == AgentApi.Anthropic ? "anthropic" : "openai";
+
+    private static AgentApi? ParseApi(string text) => text switch
+    {
+        "openai" => AgentApi.OpenAi,
+        "anthropic" => AgentApi.Anthropic,
+        _ => null,
+    };
 
     private static string? String(JsonElement entry, string field, string at, List<string> errors, bool required)
     {

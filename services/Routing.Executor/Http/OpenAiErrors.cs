@@ -35,7 +35,7 @@ public sealed record OpenAiErrorBody(int Status, string Message, string Type, st
         return failure.Kind switch
         {
             StepFailureKind.Invalid => new(400, failure.Message, "invalid_request_error", failure.Field, "invalid_value"),
-            StepFailureKind.RequestRejected => new(400, failure.Message, "invalid_request_error", null, "rejected_by_agent"),
+            StepFailureKind.RequestRejected => new(400, failure.Message, "invalid_request_error", failure.Field, "rejected_by_agent"),
             // 422 as the IETF Idempotency-Key draft (§2.7) and Stripe answer a key reused with another payload.
             StepFailureKind.IdempotencyKeyReused => new(422, $"{ChatCompletionHeaders.IdempotencyKey} reused: {failure.Message}", "invalid_request_error", ChatCompletionHeaders.IdempotencyKey, "idempotency_key_reused"),
             StepFailureKind.NotYourTask => new(403, failure.Message, "permission_error", failure.Field, "task_not_accessible"),

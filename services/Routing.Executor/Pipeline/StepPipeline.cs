@@ -368,7 +368,7 @@ public sealed class StepPipeline
             BackendFailure.BadResponse => StepFailureKind.BackendBadResponse,
             _ => StepFailureKind.BackendRejected,
         };
-        return new StepFailure(kind, $"agent '{step.Agent.Name}' failed ({label}): {backend.Message}; {settled}", remainingMicros: remaining >= 0 ? remaining : null);
+        return new StepFailure(kind, $"agent '{step.Agent.Name}' failed ({label}): {backend.Message}; {settled}", backend.Field, remaining >= 0 ? remaining : null);
     }
 
     private AgentDefinition? Validate(StepCommand command, AgentCatalog catalog)

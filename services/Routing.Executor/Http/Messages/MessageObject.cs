@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Routing.Backends.Anthropic;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Http.Responses;
 
@@ -39,29 +40,8 @@ internal static class MessageObject
         ["output_tokens"] = output,
     };
 
-    /// <summary>Anthropic's stop reason for a chat-completions finish reason.</summary>
-    public static string StopReason(string finishReason) => finishReason switch
-    {
-        "length" => "max_tokens",
-        "tool_calls" or "function_call" => "tool_use",
-        "content_filter" => "refusal",
-        _ => "end_turn",
-    };
-
-    public static JsonObject ToolUse(string id, string name, JsonNode input) => new() { ["type"] = "tool_use", ["id"] = id, ["name"] = name, ["input"] = input };
-
-    /// <summary>A tool call's arguments as the <c>input</c> object; arguments that are not a JSON object are kept under <c>arguments</c> rather than lost.</summary>
-    public static JsonNode Input(string arguments)
-    {
-        try
-        {
-            return JsonNode.Parse(arguments.Length == 0 ? "{}" : arguments) as JsonObject ?? new JsonObject { ["arguments"] = arguments };
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return new JsonObject { ["arguments"] = arguments };
-        }
-    }
+    /// <summary>Anthropic's stop reason for a chat-completions finish reason (<see cref="AnthropicMapping.StopReason"/>).</summary>
+    public static string StopReason(string finishReason) => AnthropicMapping.StopReason(finishReason);
 
     private static JsonArray Content(StepResponse step)
     {
@@ -72,7 +52,7 @@ internal static class MessageObject
         }
         foreach (var call in ToolCalls.Parse(step.ToolCallsJson))
         {
-            content.Add(ToolUse(call.Id, call.Name, Input(call.Arguments)));
+            content.Add(AnthropicMapping.ToolUse(call.Id, call.Name, AnthropicMapping.ToolInput(call.Arguments)));
         }
         return content;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Routing.Backends.Anthropic;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Http.Responses;
 using Routing.Executor.Pipeline;
@@ -44,7 +45,7 @@ internal sealed class MessagesEventSink(HttpResponse http, string tenant, string
             await CloseAsync();
             _openCall = index;
             _block++;
-            await SendAsync("content_block_start", new JsonObject { ["index"] = _block, ["content_block"] = MessageObject.ToolUse(id ?? "", name ?? "", new JsonObject()) });
+            await SendAsync("content_block_start", new JsonObject { ["index"] = _block, ["content_block"] = AnthropicMapping.ToolUse(id ?? "", name ?? "", new JsonObject()) });
         }
         if (argumentsDelta.Length > 0)
         {

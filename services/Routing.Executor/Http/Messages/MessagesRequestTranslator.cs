@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Backends.Anthropic;
 using static Routing.Executor.Http.TranslatedFields;
 
 namespace Routing.Executor.Http.Messages;
@@ -135,12 +136,9 @@ internal static class MessagesRequestTranslator
     {
         var source = Object(Get(block, "source"), $"{at}.source");
         var type = RequiredString(source, "type", $"{at}.source.type");
-        var url = type switch
-        {
-            "base64" => $"data:{RequiredString(source, "media_type", $"{at}.source.media_type")};base64,{RequiredString(source, "data", $"{at}.source.data")}",
-            "url" => RequiredString(source, "url", $"{at}.source.url"),
-            _ => throw Bad($"{at}.source.type", $"{at}.source.type: image source '{type}' is not supported (use 'base64' or 'url')"),
-        };
+        var url = AnthropicMapping.ImageUrl(type, () => RequiredString(source, "media_type", $"{at}.source.media_type"), () => RequiredString(source, "data", $"{at}.source.data"),
+                () => RequiredString(source, "url", $"{at}.source.url"))
+            ?? throw Bad($"{at}.source.type", $"{at}.source.type: image source '{type}' is not supported (use 'base64' or 'url')");
         return new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = url } };
     }
 
@@ -195,14 +193,8 @@ internal static class MessagesRequestTranslator
     private static void ToolChoice(JsonObject choice, JsonObject chat)
     {
         var type = RequiredString(choice, "type", "tool_choice.type");
-        chat["tool_choice"] = type switch
-        {
-            "auto" => "auto",
-            "any" => "required",
-            "none" => "none",
-            "tool" => new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = RequiredString(choice, "name", "tool_choice.name") } },
-            _ => throw Bad("tool_choice.type", $"tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none' (got '{type}')"),
-        };
+        chat["tool_choice"] = AnthropicMapping.ChatToolChoice(type, () => RequiredString(choice, "name", "tool_choice.name"))
+            ?? throw Bad("tool_choice.type", $"tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none' (got '{type}')");
         if (Bool(choice, "disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use"))
         {
             chat["parallel_tool_calls"] = false;
