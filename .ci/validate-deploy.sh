@@ -810,7 +810,8 @@ services = {"Budget": "Routing.Budget.dll", "Policy": "Routing.Policy.dll", "Mem
             "Executor": "Routing.Executor.dll", "Cli": "routing.dll"}
 problems = []
 for svc, dll in services.items():
-    path = f"services/Routing.{svc}/Dockerfile"
+    # The CLI is the lab's host: it lives under services/lab/, the four services beside it.
+    path = f"services/lab/Routing.{svc}/Dockerfile" if svc == "Cli" else f"services/Routing.{svc}/Dockerfile"
     try:
         text = open(path).read()
     except FileNotFoundError:
@@ -847,7 +848,7 @@ def closure(proj, seen):
             closure(dep, seen)
     return seen
 problems = []
-for dockerfile in sorted(glob.glob("services/*/Dockerfile")):
+for dockerfile in sorted(glob.glob("services/*/Dockerfile") + glob.glob("services/lab/*/Dockerfile")):
     folder = os.path.dirname(dockerfile)
     proj = os.path.join(folder, os.path.basename(folder) + ".csproj")
     if not os.path.exists(proj):
@@ -875,14 +876,14 @@ check_skaffold() {
   # No skaffold binary runs here: parse the config, apply each profile's JSON patches, and check that every
   # service image is an artifact fed to the chart, and that every profile renders with the chart.
   python3 - "$WORK/skaffold-profiles.txt" <<'PY' || fail "skaffold.yaml is inconsistent with the Dockerfiles or the chart"
-import copy, glob, json, sys, yaml
+import copy, glob, json, os, sys, yaml
 cfg = yaml.safe_load(open("skaffold.yaml"))
 problems = []
 arts = {a["image"]: a for a in cfg["build"]["artifacts"]}
 if cfg["build"].get("tagPolicy") != {"gitCommit": {}}:
     problems.append("tagPolicy is not gitCommit")
-for df in sorted(glob.glob("services/*/Dockerfile")):
-    comp = df.split("/")[1].removeprefix("Routing.").lower()
+for df in sorted(glob.glob("services/*/Dockerfile") + glob.glob("services/lab/*/Dockerfile")):
+    comp = os.path.basename(os.path.dirname(df)).removeprefix("Routing.").lower()
     a = arts.get(f"routing-{comp}")
     # The CLI image is what the chart's trainer runs.
     values = {"cli": "trainer"}.get(comp, comp)

@@ -62,7 +62,7 @@ public sealed class CalibrationTests
 
         var committed = CalibrationTargets.Load(Path.Combine(AppContext.BaseDirectory, "hst-targets.json"));
 
-        Assert.Equal("services/Routing.Simulation/Calibration/hst-targets.json", fittedTo.TargetsFile);
+        Assert.Equal("services/lab/Routing.Simulation/Calibration/hst-targets.json", fittedTo.TargetsFile);
         Assert.Equal(fittedTo.TargetsSha256, committed.Sha256);
         Assert.Equal(SimulatorModel.Default.Parameters.Targets["coding"]["qwen3-32b"].Values, committed.PassAt1["coding"]["qwen3-32b"].Values);
     }

@@ -93,7 +93,7 @@ public sealed class PipelineTests
             directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("repository root not found");
         }
 
-        var shipped = TrainingConfig.Parse(File.ReadAllText(Path.Combine(directory, "services", "Routing.Training", "policy-training.json")));
+        var shipped = TrainingConfig.Parse(File.ReadAllText(Path.Combine(directory, "services", "lab", "Routing.Training", "policy-training.json")));
         Assert.Equal((new TrainingConfig() with { Threads = 1 }).ToJson(), (shipped with { Threads = 1 }).ToJson());
     }
 

@@ -1,4 +1,4 @@
-#:project ../../../services/Routing.Simulation.Server/Routing.Simulation.Server.csproj
+#:project ../../../services/lab/Routing.Simulation.Server/Routing.Simulation.Server.csproj
 
 // Plays whole simulated episodes through `routing sim serve`'s HTTP endpoint (in-process server, loopback,
 // one HttpClient) and prints calls per second and episodes per minute.

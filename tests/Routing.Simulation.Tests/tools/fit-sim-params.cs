@@ -1,4 +1,4 @@
-#:project ../../../services/Routing.Simulation/Routing.Simulation.csproj
+#:project ../../../services/lab/Routing.Simulation/Routing.Simulation.csproj
 
 // Re-fits the simulator to the calibration targets and rewrites the shipped parameters file.
 // Usage (from the repository root):
@@ -8,10 +8,10 @@ using System.Globalization;
 using Routing.Simulation;
 using Routing.Simulation.Calibration;
 
-var targetsPath = args.Length > 0 ? args[0] : "services/Routing.Simulation/Calibration/hst-targets.json";
+var targetsPath = args.Length > 0 ? args[0] : "services/lab/Routing.Simulation/Calibration/hst-targets.json";
 var episodes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
 var seed = args.Length > 2 ? ulong.Parse(args[2], CultureInfo.InvariantCulture) : 20_260_501UL;
-var output = "services/Routing.Simulation/Calibration/sim-params.v1.json";
+var output = "services/lab/Routing.Simulation/Calibration/sim-params.v1.json";
 
 var targets = CalibrationTargets.Load(targetsPath);
 var clock = Stopwatch.StartNew();

@@ -1,4 +1,4 @@
-#:project ../../../services/Routing.Simulation/Routing.Simulation.csproj
+#:project ../../../services/lab/Routing.Simulation/Routing.Simulation.csproj
 
 // Prints simulated episodes per minute on this machine (all cores).
 // Usage (from the repository root): dotnet run -c Release tests/Routing.Simulation.Tests/tools/measure-throughput.cs -- [episodes]

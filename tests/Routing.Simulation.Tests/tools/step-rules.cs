@@ -1,4 +1,4 @@
-#:project ../../../services/Routing.Simulation/Routing.Simulation.csproj
+#:project ../../../services/lab/Routing.Simulation/Routing.Simulation.csproj
 
 // Hand-written step rules on the step pair (simulator figures): how much of always-large's success a rule that
 // escalates on the judgement cue (or on errors) keeps, with the shipped cue and with a perfect one (hit rate 1,

@@ -16,10 +16,10 @@ namespace Routing.Cli.Commands;
 public static class SimCommand
 {
     /// <summary>Where the shipped parameters file lives, relative to the repository root.</summary>
-    public const string ShippedParamsPath = "services/Routing.Simulation/Calibration/sim-params.v1.json";
+    public const string ShippedParamsPath = "services/lab/Routing.Simulation/Calibration/sim-params.v1.json";
 
     /// <summary>The calibration targets the shipped parameters were fitted to, relative to the repository root (docs/simulator.md).</summary>
-    public const string CommittedTargetsPath = "services/Routing.Simulation/Calibration/hst-targets.json";
+    public const string CommittedTargetsPath = "services/lab/Routing.Simulation/Calibration/hst-targets.json";
 
     public static Command Create() => new("sim", "The agent simulator: serve it as a chat-completions backend, or re-fit its parameters.")
     {
