@@ -58,6 +58,17 @@ public static class StepCosts
     }
 
     /// <summary>
+    /// The text's input bound of a step on <paramref name="agent"/>: its messages and tools (<see cref="TextTokensFor(AgentDefinition, IReadOnlyList{ChatMessage}, JsonElement?)"/>)
+    /// plus the bytes of content parts that are neither text nor images. Public so that <c>routing bench reservation</c>
+    /// measures the reservation the executor makes, not a copy of it.
+    /// </summary>
+    public static long TextTokensFor(AgentDefinition agent, StepCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return TextTokensFor(agent, command.Messages, command.Tools) + command.ContentParts.OtherBytes;
+    }
+
+    /// <summary>
     /// OpenAI's image formula for GPT-4o-class models bounded over every image size: scaled into 2048×2048 and then to
     /// a shortest side of 768, an image is at most 768×2048, 2×4 tiles of 512 px at 170 tokens each plus 85
     /// (platform.openai.com/docs/guides/images-vision, "Calculating costs").

@@ -4,7 +4,7 @@ namespace Routing.Executor.Pipeline;
 
 /// <summary>
 /// The input tokens a step's reservation assumes on each candidate agent: the text's bound on that agent
-/// (<see cref="StepCosts.TextTokensFor"/>, which decides between its tokenizer and the byte bound; computed once per
+/// (<see cref="StepCosts.TextTokensFor(AgentDefinition, StepCommand)"/>, which decides between its tokenizer and the byte bound; computed once per
 /// <c>tokenizer</c> setting, however many agents share it) plus the other parts' bytes; never below what the caller
 /// declared (<c>context_tokens</c>), what the agent's backend declares it will bill (the simulator's context) or the
 /// configured floor; plus the images at the agent's image bound.
@@ -20,7 +20,7 @@ internal sealed class StepInputBounds(StepCommand command, IAgentPool pool, long
         var key = agent.Tokenizer ?? "";
         if (!_byTokenizer.TryGetValue(key, out var text))
         {
-            text = StepCosts.TextTokensFor(agent, command.Messages, command.Tools) + command.ContentParts.OtherBytes;
+            text = StepCosts.TextTokensFor(agent, command);
             _byTokenizer[key] = text;
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Routing.Cli.Output;
 using Routing.Simulation.Benchmark;
 using ScottPlot;
 
@@ -27,12 +28,7 @@ public static class FrontierPlot
     public static void Save(FrontierReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        PlotFiles.PrepareDirectory(path);
 
         var domains = report.Strategies.SelectMany(s => s.Domains.Select(d => d.Domain)).Distinct().ToList();
         var multiplot = new Multiplot();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Routing.Cli.Output;
 using Routing.Outcomes.Evaluation;
 using Routing.Outcomes.Routers;
 using ScottPlot;
@@ -15,12 +16,7 @@ public static class ComparisonPlot
     public static void Save(ComparisonReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        PlotFiles.PrepareDirectory(path);
 
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();

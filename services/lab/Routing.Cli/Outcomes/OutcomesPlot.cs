@@ -1,4 +1,5 @@
 using System.Globalization;
+using Routing.Cli.Output;
 using Routing.Outcomes.Evaluation;
 using ScottPlot;
 
@@ -20,12 +21,7 @@ public static class OutcomesPlot
     public static void Save(EvaluationReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        PlotFiles.PrepareDirectory(path);
 
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
