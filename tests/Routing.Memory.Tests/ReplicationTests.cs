@@ -119,7 +119,7 @@ public sealed class ReplicationTests
 
         var stats = await Eventually.ReturnsAsync(
             () => reader.Client.StatsAsync(new StatsRequest { Tenant = "busy" }).ResponseAsync,
-            s => s.Tenants.Count == 1 && s.Tenants[0].Indexed == 10 && s.AppliedChange == 1190, TimeSpan.FromSeconds(20), "the slow replica catching up");
+            s => s.Tenants.Count == 1 && s.Tenants[0].Indexed == 10 && s.Tenants[0].AppliedChange == 1190, TimeSpan.FromSeconds(20), "the slow replica catching up");
         var newest = await reader.Client.RetrieveContrastiveAsync(new RetrieveContrastiveRequest
         {
             Tenant = "busy", Agent = "small", TaskEmbedding = { 1, 1, 0 }, K = 10,

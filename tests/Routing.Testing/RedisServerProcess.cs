@@ -17,13 +17,15 @@ public sealed class RedisServerProcess : IDisposable
     public const string RequireVariable = "ROUTING_REQUIRE_REDIS_SERVER";
 
     private readonly string _directory;
+    private readonly string[] _extraArguments;
     private Process? _process;
 
-    private RedisServerProcess(string binary, string directory, int port)
+    private RedisServerProcess(string binary, string directory, int port, string[] extraArguments)
     {
         Binary = binary;
         _directory = directory;
         Port = port;
+        _extraArguments = extraArguments;
     }
 
     public string Binary { get; }
@@ -33,19 +35,30 @@ public sealed class RedisServerProcess : IDisposable
     public string ConnectionString => $"127.0.0.1:{Port}";
 
     /// <summary>Starts redis-server, or skips the test (fails it in CI) when the machine has none.</summary>
-    public static RedisServerProcess StartOrSkip()
+    public static RedisServerProcess StartOrSkip() =>
+        StartOrSkip("fault tests need a real server they can kill and restart", []);
+
+    /// <summary>Starts redis-server with extra settings (a cluster node's), or skips the test (fails it in CI) without one.</summary>
+    internal static RedisServerProcess StartOrSkip(string why, string[] extraArguments)
     {
-        var binary = FindBinary();
+        var binary = FindBinaryOrSkip("redis-server", why);
+        var directory = Directory.CreateTempSubdirectory("routing-redis-").FullName;
+        var server = new RedisServerProcess(binary, directory, FreePort.Pick(IPAddress.Loopback), extraArguments);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>The path of a Redis binary (redis-server, redis-cli) on PATH; skips the test, or fails it in CI, without it.</summary>
+    internal static string FindBinaryOrSkip(string name, string why)
+    {
+        var binary = FindBinary(name);
         if (binary is null)
         {
             var required = Environment.GetEnvironmentVariable(RequireVariable) == "1";
-            Assert.False(required, $"{RequireVariable}=1 but redis-server is not on PATH");
-            Skip.If(true, "redis-server is not installed (apt-get install redis-server); fault tests need a real server they can kill and restart");
+            Assert.False(required, $"{RequireVariable}=1 but {name} is not on PATH");
+            Skip.If(true, $"{name} is not installed (apt-get install redis-server); {why}");
         }
-        var directory = Directory.CreateTempSubdirectory("routing-redis-").FullName;
-        var server = new RedisServerProcess(binary!, directory, FreePort.Pick(IPAddress.Loopback));
-        server.Start();
-        return server;
+        return binary!;
     }
 
     public void Start()
@@ -57,11 +70,13 @@ public sealed class RedisServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no",
-        })
+            .. _extraArguments,
+        ];
+        foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
@@ -115,11 +130,11 @@ public sealed class RedisServerProcess : IDisposable
         throw new TimeoutException($"redis-server did not accept connections on port {Port} within {timeout}");
     }
 
-    private static string? FindBinary()
+    private static string? FindBinary(string name)
     {
         foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
-            var candidate = Path.Combine(folder, "redis-server");
+            var candidate = Path.Combine(folder, name);
             if (File.Exists(candidate))
             {
                 return candidate;

@@ -165,7 +165,7 @@ public sealed class MemoryGrpcService(
         var response = new StatsResponse
         {
             IndexState = index.IsReady ? IndexState.Ready : IndexState.Loading,
-            AppliedChange = index.AppliedChange,
+            AppliedChange = index.AppliedTick,
         };
         IEnumerable<TenantIndex> tenants;
         if (request.Tenant.Length > 0)
@@ -188,6 +188,7 @@ public sealed class MemoryGrpcService(
                 Space = tenantIndex.Space.Builtin ? VectorSpace.Builtin : VectorSpace.Caller,
                 IndexState = response.IndexState,
                 IndexBytes = tenantIndex.ApproximateBytes,
+                AppliedChange = index.PositionOf(tenantIndex.Tenant),
             });
         }
         return response;

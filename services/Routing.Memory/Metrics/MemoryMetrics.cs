@@ -31,7 +31,7 @@ public static class MemoryMetrics
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
 
     public static readonly Gauge AppliedChange = Prometheus.Metrics.CreateGauge(
-        "routing_memory_applied_change", "Sequence of the last change-log entry this replica applied.");
+        "routing_memory_applied_change", "The change tick up to which this replica applied every announced tenant's change log.");
 
     public static readonly Counter Errors = Prometheus.Metrics.CreateCounter(
         "routing_memory_errors_total", "Failed memory calls by gRPC status code.", "method", "code");

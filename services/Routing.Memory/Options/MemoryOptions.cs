@@ -44,11 +44,11 @@ public sealed class MemoryOptions
     [Range(1, 10_000)]
     public int MaxK { get; set; } = 256;
 
-    /// <summary>How often each replica reads the change log; bounds how stale another replica's writes can be.</summary>
+    /// <summary>How often each replica reads which tenants changed; bounds how stale another replica's writes can be.</summary>
     [Range(10, 5_000)]
     public int ChangePollMilliseconds { get; set; } = 100;
 
-    /// <summary>Changes kept in the log; a replica that falls further behind reloads its whole index.</summary>
+    /// <summary>Changes kept in each tenant's log; a replica that falls further behind on a tenant reloads that tenant.</summary>
     [Range(1_000, 100_000_000)]
     public int ChangeLogLength { get; set; } = 200_000;
 

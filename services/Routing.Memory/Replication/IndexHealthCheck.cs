@@ -8,6 +8,6 @@ public sealed class IndexHealthCheck(MemoryIndex index) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(index.IsReady
-            ? HealthCheckResult.Healthy($"index at change {index.AppliedChange}")
+            ? HealthCheckResult.Healthy($"index at change tick {index.AppliedTick}")
             : HealthCheckResult.Unhealthy("index is loading from Redis"));
 }

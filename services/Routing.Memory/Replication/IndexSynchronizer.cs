@@ -10,19 +10,25 @@ using StackExchange.Redis;
 namespace Routing.Memory.Replication;
 
 /// <summary>
-/// Keeps this replica's index equal to Redis: loads every tenant at start, then polls the change log (a
-/// sorted set by sequence) every <see cref="MemoryOptions.ChangePollMilliseconds"/> and applies each entry in
-/// order. A replica that finds a gap (the log was trimmed past its position) loads everything again.
+/// Keeps this replica's index equal to Redis: loads every tenant at start, then every
+/// <see cref="MemoryOptions.ChangePollMilliseconds"/> reads which tenants were announced since its tick and applies
+/// each such tenant's change log (a sorted set by the tenant's sequence) in order. A replica that finds a gap (the
+/// tenant's log was trimmed past its position) loads that tenant again. Every <see cref="SweepInterval"/> it reads
+/// every tenant's log regardless, for a write whose writer died before announcing it.
 /// <para>
-/// A sorted-set log rather than a Redis stream: StackExchange.Redis cannot block on XREAD over its shared
-/// connection, so a stream would be polled too, and the embedded Garnet server that <c>routing up</c> and the
-/// local tests use has no stream commands.
+/// Per-tenant logs so that each write script stays on its tenant's Redis Cluster slot; the global tick is written
+/// by its own small script after the tenant's. Sorted sets rather than Redis streams: StackExchange.Redis cannot
+/// block on XREAD over its shared connection, so a stream would be polled too, and the embedded Garnet server that
+/// <c>routing up</c> and the local tests use has no stream commands.
 /// </para>
 /// </summary>
 public sealed class IndexSynchronizer(
     AuctionStore store, MemoryIndex index, IOptions<MemoryOptions> options, TenantLabels tenantLabels, TimeProvider time,
     ILogger<IndexSynchronizer> logger) : BackgroundService
 {
+    /// <summary>How often every tenant's log is read even without an announcement.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
     private const int ChangesPerPoll = 2_000;
     private readonly MemoryOptions _options = options.Value;
 
@@ -34,7 +40,7 @@ public sealed class IndexSynchronizer(
         lock (index.ApplyLock)
         {
             // Already past this write in the log: the log applied it (and possibly a later eviction of it).
-            if (index.AppliedChange >= auction.Sequence)
+            if (index.PositionOf(tenant) >= auction.Sequence)
             {
                 return;
             }
@@ -67,37 +73,24 @@ public sealed class IndexSynchronizer(
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        // Read the log position first: changes made while loading are applied again afterwards (idempotently).
-        var position = await store.ChangeSequenceAsync();
+        // Read the tick first: tenants announced while loading are caught up again afterwards (idempotently).
+        var tick = await store.ChangeTickAsync();
         var tenants = new List<TenantIndex>();
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal);
         var records = 0L;
         foreach (var tenant in await store.TenantsAsync())
         {
-            var space = await store.SpaceAsync(tenant);
-            if (space is null)
+            var (tenantIndex, position) = await ReadTenantAsync(tenant, cancellationToken);
+            positions[tenant] = position;
+            if (tenantIndex is not null)
             {
-                continue;
+                tenants.Add(tenantIndex);
+                records += tenantIndex.Count;
             }
-            var tenantIndex = new TenantIndex(tenant, VectorSpaceId.Parse(space));
-            var ids = await store.AuctionIdsAsync(tenant);
-            for (var start = 0; start < ids.Length; start += AuctionStore.LoadBatch)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var batch = new ArraySegment<string>(ids, start, Math.Min(AuctionStore.LoadBatch, ids.Length - start));
-                foreach (var auction in await store.VectorsAsync(tenant, batch))
-                {
-                    if (auction is not null && auction.Vector.Length == tenantIndex.Dimension)
-                    {
-                        tenantIndex.Upsert(new IndexedAuction(auction.AuctionId, auction.Vector, auction.Agents, auction.CreatedMs, auction.Sequence));
-                        records++;
-                    }
-                }
-            }
-            tenants.Add(tenantIndex);
         }
         lock (index.ApplyLock)
         {
-            index.Replace(tenants, position);
+            index.Replace(tenants, positions, tick);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
         MemoryMetrics.RebuildDuration.Observe(elapsed.TotalSeconds);
@@ -105,33 +98,61 @@ public sealed class IndexSynchronizer(
         await CatchUpAsync(cancellationToken);
     }
 
-    /// <summary>Applies every log entry past this replica's position; returns how many it applied.</summary>
+    /// <summary>Applies the logs of every tenant announced past this replica's tick; returns how many changes it applied.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var changed = await store.ChangedTenantsAsync(index.AppliedTick);
+        var total = 0;
+        foreach (var (tenant, _) in changed)
+        {
+            total += await CatchUpTenantAsync(tenant, cancellationToken);
+        }
+        if (changed.Length > 0)
+        {
+            // Only once every announced tenant was caught up: a failure above retries them all next time.
+            index.AppliedTick = Math.Max(index.AppliedTick, changed.Max(c => c.Tick));
+            MemoryMetrics.AppliedChange.Set(index.AppliedTick);
+        }
+        return total;
+    }
+
+    /// <summary>Applies every tenant's log, announced or not; returns how many changes it applied.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        foreach (var tenant in await store.TenantsAsync())
+        {
+            total += await CatchUpTenantAsync(tenant, cancellationToken);
+        }
+        return total;
+    }
+
+    private async Task<int> CatchUpTenantAsync(string tenant, CancellationToken cancellationToken)
     {
         var total = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var position = index.AppliedChange;
-            var changes = await store.ChangesAfterAsync(position, ChangesPerPoll);
+            var position = index.PositionOf(tenant);
+            var changes = await store.ChangesAfterAsync(tenant, position, ChangesPerPoll);
             if (changes.Count == 0)
             {
                 break;
             }
             if (changes[0].Sequence != position + 1)
             {
-                logger.LogWarning("Change log was trimmed past this replica (at {Position}, log starts at {First}); reloading", position, changes[0].Sequence);
-                await LoadAsync(cancellationToken);
-                return total + changes.Count;
+                logger.LogWarning("Change log of a tenant was trimmed past this replica (at {Position}, log starts at {First}); reloading it", position, changes[0].Sequence);
+                var (reloaded, reloadedAt) = await ReadTenantAsync(tenant, cancellationToken);
+                lock (index.ApplyLock)
+                {
+                    index.ReplaceTenant(tenant, reloaded, reloadedAt);
+                }
+                total += changes.Count;
+                continue;
             }
             var fetched = await FetchAddedAsync(changes);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             lock (index.ApplyLock)
             {
-                // A reload or a concurrent catch-up may have moved the position while we read Redis.
-                if (index.AppliedChange != position)
-                {
-                    continue;
-                }
                 foreach (var change in changes)
                 {
                     if (change.Added)
@@ -151,10 +172,9 @@ public sealed class IndexSynchronizer(
                     {
                         index.Find(change.Tenant)?.Remove(change.AuctionId, change.Sequence);
                     }
-                    index.AppliedChange = change.Sequence;
+                    index.SetPosition(tenant, change.Sequence);
                 }
             }
-            MemoryMetrics.AppliedChange.Set(index.AppliedChange);
             total += changes.Count;
             if (changes.Count < ChangesPerPoll)
             {
@@ -162,6 +182,33 @@ public sealed class IndexSynchronizer(
             }
         }
         return total;
+    }
+
+    /// <summary>One tenant as Redis holds it, and the position of its log the reading started from.</summary>
+    private async Task<(TenantIndex? Index, long Position)> ReadTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        // Read the log position first: changes made while loading are applied again afterwards (idempotently).
+        var position = await store.ChangeSequenceAsync(tenant);
+        var space = await store.SpaceAsync(tenant);
+        if (space is null)
+        {
+            return (null, position);
+        }
+        var tenantIndex = new TenantIndex(tenant, VectorSpaceId.Parse(space));
+        var ids = await store.AuctionIdsAsync(tenant);
+        for (var start = 0; start < ids.Length; start += AuctionStore.LoadBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = new ArraySegment<string>(ids, start, Math.Min(AuctionStore.LoadBatch, ids.Length - start));
+            foreach (var auction in await store.VectorsAsync(tenant, batch))
+            {
+                if (auction is not null && auction.Vector.Length == tenantIndex.Dimension)
+                {
+                    tenantIndex.Upsert(new IndexedAuction(auction.AuctionId, auction.Vector, auction.Agents, auction.CreatedMs, auction.Sequence));
+                }
+            }
+        }
+        return (tenantIndex, position);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -181,11 +228,17 @@ public sealed class IndexSynchronizer(
         }
         using var timer = new PeriodicTimer(interval);
         var lastGauge = 0L;
+        var lastSweep = Environment.TickCount64;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
                 await CatchUpAsync(stoppingToken);
+                if (Environment.TickCount64 - lastSweep >= (long)SweepInterval.TotalMilliseconds)
+                {
+                    lastSweep = Environment.TickCount64;
+                    await SweepAsync(stoppingToken);
+                }
             }
             catch (RedisException exception)
             {

@@ -29,13 +29,21 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
     public async Task<RecordResult> RecordAsync(
         string tenant, string auctionId, byte[] digest, byte[] record, float[] vector, IReadOnlyCollection<string> agents, string space, long nowMs)
     {
+        // The tenant set is global (another slot than the tenant's keys): join it before writing, idempotently,
+        // so a crash between the two leaves at most a tenant without auctions, which loading skips.
+        await redis.GetDatabase().SetAddAsync(keys.Tenants, tenant);
         var reply = (RedisResult[])(await TimedAsync(Scripts.Record,
-            [keys.Auction(tenant, auctionId), keys.Order(tenant), keys.Meta(tenant), keys.Tenants, keys.Changes, keys.ChangeSequence],
+            [keys.Auction(tenant, auctionId), keys.Order(tenant), keys.Meta(tenant), keys.Changes(tenant), keys.ChangeSequence(tenant)],
             [
                 auctionId, digest, record, MemoryMarshal.AsBytes(vector.AsSpan()).ToArray(), string.Join('\n', agents), space, nowMs,
-                _options.MaxRecordsPerTenant, _options.RecordTtlSeconds * 1000L, _options.ChangeLogLength, tenant, keys.TenantPrefix(tenant),
+                _options.MaxRecordsPerTenant, _options.RecordTtlSeconds * 1000L, _options.ChangeLogLength, keys.TenantPrefix(tenant),
             ]))!;
         var status = (RecordStatus)(int)reply[0];
+        // A replay announces again: a writer that crashed before announcing is healed by its caller's retry.
+        if (status is RecordStatus.Created or RecordStatus.Replayed)
+        {
+            await AnnounceAsync(tenant);
+        }
         var evicted = new List<(string, long)>();
         for (var i = 3; i + 1 < reply.Length; i += 2)
         {
@@ -54,8 +62,12 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
     public async Task<IReadOnlyList<(string AuctionId, long Sequence)>> ExpireAsync(string tenant, long cutoffMs, int batch)
     {
         var reply = (RedisResult[])(await TimedAsync(Scripts.Expire,
-            [keys.Order(tenant), keys.Changes, keys.ChangeSequence],
-            [cutoffMs, batch, tenant, keys.TenantPrefix(tenant), _options.ChangeLogLength]))!;
+            [keys.Order(tenant), keys.Changes(tenant), keys.ChangeSequence(tenant)],
+            [cutoffMs, batch, keys.TenantPrefix(tenant), _options.ChangeLogLength]))!;
+        if (reply.Length > 0)
+        {
+            await AnnounceAsync(tenant);
+        }
         var removed = new List<(string, long)>(reply.Length / 2);
         for (var i = 0; i + 1 < reply.Length; i += 2)
         {
@@ -96,18 +108,28 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
 
     public Task<long> CountAsync(string tenant) => redis.GetDatabase().SortedSetLengthAsync(keys.Order(tenant));
 
-    public async Task<long> ChangeSequenceAsync() => (long?)await redis.GetDatabase().StringGetAsync(keys.ChangeSequence) ?? 0;
+    /// <summary>Position of a tenant's change log: the sequence of its latest change (0 when it has none).</summary>
+    public async Task<long> ChangeSequenceAsync(string tenant) =>
+        (long?)await redis.GetDatabase().StringGetAsync(keys.ChangeSequence(tenant)) ?? 0;
 
-    /// <summary>Log entries after <paramref name="afterSequence"/>, oldest first.</summary>
-    public async Task<List<Change>> ChangesAfterAsync(long afterSequence, int count)
+    /// <summary>The latest change tick (0 before the first write).</summary>
+    public async Task<long> ChangeTickAsync() => (long?)await redis.GetDatabase().StringGetAsync(keys.ChangeTick) ?? 0;
+
+    /// <summary>Tenants announced after <paramref name="afterTick"/>, each with the tick of its latest announcement.</summary>
+    public async Task<(string Tenant, long Tick)[]> ChangedTenantsAsync(long afterTick) =>
+        [.. (await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(keys.ChangedTenants, afterTick, double.PositiveInfinity, Exclude.Start))
+            .Select(e => ((string)e.Element!, (long)e.Score))];
+
+    /// <summary>A tenant's log entries after <paramref name="afterSequence"/>, oldest first.</summary>
+    public async Task<List<Change>> ChangesAfterAsync(string tenant, long afterSequence, int count)
     {
         var entries = await redis.GetDatabase().SortedSetRangeByScoreAsync(
-            keys.Changes, afterSequence, double.PositiveInfinity, Exclude.Start, Order.Ascending, 0, count);
+            keys.Changes(tenant), afterSequence, double.PositiveInfinity, Exclude.Start, Order.Ascending, 0, count);
         var changes = new List<Change>(entries.Length);
         foreach (var entry in entries)
         {
-            var parts = ((string)entry!).Split('\n', 4);
-            changes.Add(new Change(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1] == "a", parts[2], parts[3]));
+            var parts = ((string)entry!).Split('\n', 3);
+            changes.Add(new Change(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1] == "a", tenant, parts[2]));
         }
         return changes;
     }
@@ -144,6 +166,13 @@ public sealed class AuctionStore(IConnectionMultiplexer redis, MemoryKeys keys, 
     /// <summary>Every auction id of a tenant, oldest first.</summary>
     public async Task<string[]> AuctionIdsAsync(string tenant) =>
         [.. (await redis.GetDatabase().SortedSetRangeByRankAsync(keys.Order(tenant))).Select(v => (string)v!)];
+
+    /// <summary>
+    /// Tells replicas the tenant changed, after its script committed (so whoever reads the tick finds the change).
+    /// A crash just before this leaves the change unannounced until the tenant's next write or a replica's sweep.
+    /// </summary>
+    private Task<RedisResult> AnnounceAsync(string tenant) =>
+        TimedAsync(Scripts.Tick, [keys.ChangeTick, keys.ChangedTenants], [tenant]);
 
     private Task<RedisResult> TimedAsync(RedisScript script, RedisKey[] scriptKeys, RedisValue[] args) =>
         script.EvaluateAsync(redis.GetDatabase(), scriptKeys, args, MemoryMetrics.ScriptDuration);

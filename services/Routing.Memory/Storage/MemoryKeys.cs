@@ -3,20 +3,21 @@ using StackExchange.Redis;
 namespace Routing.Memory.Storage;
 
 /// <summary>
-/// Redis key names. A tenant's keys carry the hash tag <c>{tenant}</c>. The change log and its counter are
-/// global, and every write script touches them together with the tenant's keys, so the memory needs a
-/// non-cluster Redis (or one slot for the whole prefix); a primary with replicas or Sentinel is fine.
+/// Redis key names, laid out for Redis Cluster: every key a write script touches carries the tenant's hash tag
+/// <c>{tenant}</c>, so each script runs on one slot. The change log is per tenant; what is global — the tenant
+/// set and the change tick with its "which tenant changed" set — is written by separate commands (the tick by
+/// its own script on the <c>{changes}</c> tag), never inside a tenant's script.
 /// </summary>
 public sealed class MemoryKeys(string keyPrefix)
 {
     /// <summary>Set of tenants with auctions.</summary>
     public RedisKey Tenants { get; } = keyPrefix + "tenants";
 
-    /// <summary>Sorted set: score = sequence, member = "sequence\nop\ntenant\nauction id" (op a = added, d = removed).</summary>
-    public RedisKey Changes { get; } = keyPrefix + "changes";
+    /// <summary>Counter bumped after every write, so that replicas learn cheaply that some tenant changed.</summary>
+    public RedisKey ChangeTick { get; } = keyPrefix + "{changes}:tick";
 
-    /// <summary>Counter of the change log; every record write and removal takes the next value.</summary>
-    public RedisKey ChangeSequence { get; } = keyPrefix + "changes:seq";
+    /// <summary>Sorted set: member = tenant, score = the tick of its latest write (one entry per tenant).</summary>
+    public RedisKey ChangedTenants { get; } = keyPrefix + "{changes}:tenants";
 
     public string TenantPrefix(string tenant) => $"{keyPrefix}{{{tenant}}}:";
 
@@ -28,4 +29,10 @@ public sealed class MemoryKeys(string keyPrefix)
 
     /// <summary>Hash: rec (Auction protobuf), vec (float32 little-endian), agents, digest, created, seq, outcome, outcome_digest.</summary>
     public RedisKey Auction(string tenant, string auctionId) => TenantPrefix(tenant) + "a:" + auctionId;
+
+    /// <summary>The tenant's change log. Sorted set: score = sequence, member = "sequence\nop\nauction id" (op a = added, d = removed).</summary>
+    public RedisKey Changes(string tenant) => TenantPrefix(tenant) + "changes";
+
+    /// <summary>Counter of the tenant's change log; every record write and removal of the tenant takes the next value.</summary>
+    public RedisKey ChangeSequence(string tenant) => TenantPrefix(tenant) + "changes:seq";
 }

@@ -13,6 +13,7 @@ public sealed class MemoryScripts
         Record = Load("record");
         Outcome = Load("outcome");
         Expire = Load("expire");
+        Tick = Load("tick");
     }
 
     public RedisScript Record { get; }
@@ -20,6 +21,8 @@ public sealed class MemoryScripts
     public RedisScript Outcome { get; }
 
     public RedisScript Expire { get; }
+
+    public RedisScript Tick { get; }
 
     private static RedisScript Load(string name)
     {

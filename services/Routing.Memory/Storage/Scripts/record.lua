@@ -1,6 +1,7 @@
 -- Records one auction, idempotent by id, and evicts the tenant's oldest auctions beyond the cap, atomically.
--- KEYS: auction, order, meta, tenants, changes, change sequence
--- ARGV: id, digest, rec, vec, agents, space, now ms, cap, ttl ms (0 = none), log length, tenant, tenant prefix
+-- KEYS: auction, order, meta, changes, change sequence (all on the tenant's hash tag; an evicted auction's key,
+-- built from the tenant prefix, is on it too, so the script stays on one Redis Cluster slot)
+-- ARGV: id, digest, rec, vec, agents, space, now ms, cap, ttl ms (0 = none), log length, tenant prefix
 -- Reply: {status, detail, sequence, evicted id, evicted sequence, …}
 --   status 0 created, 1 replayed (detail = space), 2 conflict, 3 space mismatch (detail = tenant's space)
 local existing = redis.call('HGET', KEYS[1], 'digest')
@@ -17,8 +18,8 @@ end
 if not space then
   redis.call('HSET', KEYS[3], 'space', ARGV[6])
 end
-local id, tenant, prefix = ARGV[1], ARGV[11], ARGV[12]
-local seq = redis.call('INCR', KEYS[6])
+local id, prefix = ARGV[1], ARGV[11]
+local seq = redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[1], 'rec', ARGV[3], 'vec', ARGV[4], 'agents', ARGV[5], 'digest', ARGV[2],
   'created', ARGV[7], 'seq', seq)
 local ttl = tonumber(ARGV[9])
@@ -28,17 +29,16 @@ if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl + 3600000)
 end
 redis.call('ZADD', KEYS[2], seq, id)
-redis.call('SADD', KEYS[4], tenant)
-redis.call('ZADD', KEYS[5], seq, seq .. '\na\n' .. tenant .. '\n' .. id)
+redis.call('ZADD', KEYS[4], seq, seq .. '\na\n' .. id)
 local reply = {0, space or ARGV[6], seq}
 local cap = tonumber(ARGV[8])
 while redis.call('ZCARD', KEYS[2]) > cap do
   local oldest = redis.call('ZPOPMIN', KEYS[2])
   redis.call('DEL', prefix .. 'a:' .. oldest[1])
-  local removed = redis.call('INCR', KEYS[6])
-  redis.call('ZADD', KEYS[5], removed, removed .. '\nd\n' .. tenant .. '\n' .. oldest[1])
+  local removed = redis.call('INCR', KEYS[5])
+  redis.call('ZADD', KEYS[4], removed, removed .. '\nd\n' .. oldest[1])
   reply[#reply + 1] = oldest[1]
   reply[#reply + 1] = removed
 end
-redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(tonumber(ARGV[10]) + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[10]) + 1))
 return reply

@@ -240,7 +240,11 @@ public static class MemoryBenchCommand
                 batch.Clear();
             }
         }
-        batch.Add(db.KeyDeleteAsync([keys.Order(tenant), keys.Meta(tenant), keys.Tenants, keys.Changes, keys.ChangeSequence]));
+        // One key per delete: the tenant's keys and the global ones sit on different Redis Cluster slots.
+        foreach (var key in new[] { keys.Order(tenant), keys.Meta(tenant), keys.Changes(tenant), keys.ChangeSequence(tenant), keys.Tenants, keys.ChangeTick, keys.ChangedTenants })
+        {
+            batch.Add(db.KeyDeleteAsync(key));
+        }
         await Task.WhenAll(batch);
     }
 
