@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Routing.Cli.Bench;
+using Routing.Cli.Bench.Chaos;
 
 namespace Routing.Cli.Commands;
 
@@ -13,5 +14,6 @@ public static class BenchCommand
         MemoryBenchCommand.Create(),
         RoutingBenchCommand.Create(),
         ExecutorBenchCommand.Create(),
+        ChaosBenchCommand.Create(),
     };
 }

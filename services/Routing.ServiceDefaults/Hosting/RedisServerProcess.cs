@@ -2,20 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Routing.ServiceDefaults.Hosting;
-using Xunit;
 
-namespace Routing.Testing;
+namespace Routing.ServiceDefaults.Hosting;
 
 /// <summary>
-/// A real redis-server child process with AOF on (<c>appendfsync always</c>) in its own folder, which a
-/// fault test may kill and start again on the same port and data.
+/// A real redis-server child process with AOF on (<c>appendfsync always</c>) in its own folder, which a fault test
+/// or the chaos benchmark may kill and start again on the same port and data.
 /// </summary>
 public sealed class RedisServerProcess : IDisposable
 {
-    /// <summary>Set in CI: a missing redis-server fails the test instead of skipping it.</summary>
-    public const string RequireVariable = "ROUTING_REQUIRE_REDIS_SERVER";
-
     private readonly string _directory;
     private Process? _process;
 
@@ -32,22 +27,32 @@ public sealed class RedisServerProcess : IDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    /// <summary>Starts redis-server, or skips the test (fails it in CI) when the machine has none.</summary>
-    public static RedisServerProcess StartOrSkip()
+    /// <summary>Starts redis-server from <paramref name="binary"/> in a new temporary folder.</summary>
+    /// <param name="port">0 picks a free port.</param>
+    public static RedisServerProcess Start(string binary, int port = 0)
     {
-        var binary = FindBinary();
-        if (binary is null)
-        {
-            var required = Environment.GetEnvironmentVariable(RequireVariable) == "1";
-            Assert.False(required, $"{RequireVariable}=1 but redis-server is not on PATH");
-            Skip.If(true, "redis-server is not installed (apt-get install redis-server); fault tests need a real server they can kill and restart");
-        }
+        ArgumentException.ThrowIfNullOrEmpty(binary);
         var directory = Directory.CreateTempSubdirectory("routing-redis-").FullName;
-        var server = new RedisServerProcess(binary!, directory, FreePort.Pick(IPAddress.Loopback));
+        var server = new RedisServerProcess(binary, directory, port == 0 ? FreePort.Pick(IPAddress.Loopback) : port);
         server.Start();
         return server;
     }
 
+    /// <summary>The redis-server on PATH, or null when the machine has none.</summary>
+    public static string? FindBinary()
+    {
+        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(folder, "redis-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Starts (or starts again, on the same port and data) and waits until it accepts connections.</summary>
     public void Start()
     {
         var info = new ProcessStartInfo(Binary)
@@ -113,18 +118,5 @@ public sealed class RedisServerProcess : IDisposable
             }
         }
         throw new TimeoutException($"redis-server did not accept connections on port {Port} within {timeout}");
-    }
-
-    private static string? FindBinary()
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            var candidate = Path.Combine(folder, "redis-server");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 }
