@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Routing.Contracts.Budget.V1;
+using Routing.ServiceDefaults.Hosting;
 using Routing.Testing;
 using Xunit;
 

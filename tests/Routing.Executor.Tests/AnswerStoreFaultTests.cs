@@ -1,4 +1,5 @@
 using Routing.Executor.Metrics;
+using Routing.ServiceDefaults.Hosting;
 using Routing.Testing;
 using Xunit;
 

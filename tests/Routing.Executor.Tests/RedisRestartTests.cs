@@ -1,5 +1,6 @@
 using System.Net;
 using Grpc.Core;
+using Routing.ServiceDefaults.Hosting;
 using Routing.Testing;
 using Xunit;
 

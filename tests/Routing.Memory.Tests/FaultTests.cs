@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Routing.Contracts.Memory.V1;
+using Routing.ServiceDefaults.Hosting;
 using Routing.Testing;
 using Xunit;
 

@@ -24,7 +24,7 @@ public sealed class RedisClusterProcess : IDisposable
 
     public static RedisClusterProcess StartOrSkip()
     {
-        var cli = RedisServerProcess.FindBinaryOrSkip("redis-cli", Why);
+        var cli = RedisServerProcessSkipping.BinaryOrSkip("redis-cli", Why);
         var cluster = new RedisClusterProcess();
         try
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Routing.Cli.Bench;
 using Routing.Cli.Bench.Reservation;
+using Routing.Cli.Bench.Chaos;
 
 namespace Routing.Cli.Commands;
 
@@ -15,5 +16,6 @@ public static class BenchCommand
         RoutingBenchCommand.Create(),
         ExecutorBenchCommand.Create(),
         ReservationBenchCommand.Create(),
+        ChaosBenchCommand.Create(),
     };
 }

@@ -2,20 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Routing.ServiceDefaults.Hosting;
-using Xunit;
 
-namespace Routing.Testing;
+namespace Routing.ServiceDefaults.Hosting;
 
 /// <summary>
-/// A real redis-server child process with AOF on (<c>appendfsync always</c>) in its own folder, which a
-/// fault test may kill and start again on the same port and data.
+/// A real redis-server child process with AOF on (<c>appendfsync always</c>) in its own folder, which a fault test
+/// or the chaos benchmark may kill and start again on the same port and data.
 /// </summary>
 public sealed class RedisServerProcess : IDisposable
 {
-    /// <summary>Set in CI: a missing redis-server fails the test instead of skipping it.</summary>
-    public const string RequireVariable = "ROUTING_REQUIRE_REDIS_SERVER";
-
     private readonly string _directory;
     private readonly string[] _extraArguments;
     private Process? _process;
@@ -34,33 +29,34 @@ public sealed class RedisServerProcess : IDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    /// <summary>Starts redis-server, or skips the test (fails it in CI) when the machine has none.</summary>
-    public static RedisServerProcess StartOrSkip() =>
-        StartOrSkip("fault tests need a real server they can kill and restart", []);
-
-    /// <summary>Starts redis-server with extra settings (a cluster node's), or skips the test (fails it in CI) without one.</summary>
-    internal static RedisServerProcess StartOrSkip(string why, string[] extraArguments)
+    /// <summary>Starts redis-server from <paramref name="binary"/> in a new temporary folder.</summary>
+    /// <param name="port">0 picks a free port.</param>
+    /// <param name="extraArguments">further redis-server settings, e.g. a cluster node's.</param>
+    public static RedisServerProcess Start(string binary, int port = 0, string[]? extraArguments = null)
     {
-        var binary = FindBinaryOrSkip("redis-server", why);
+        ArgumentException.ThrowIfNullOrEmpty(binary);
         var directory = Directory.CreateTempSubdirectory("routing-redis-").FullName;
-        var server = new RedisServerProcess(binary, directory, FreePort.Pick(IPAddress.Loopback), extraArguments);
+        var server = new RedisServerProcess(
+            binary, directory, port == 0 ? FreePort.Pick(IPAddress.Loopback) : port, extraArguments ?? []);
         server.Start();
         return server;
     }
 
-    /// <summary>The path of a Redis binary (redis-server, redis-cli) on PATH; skips the test, or fails it in CI, without it.</summary>
-    internal static string FindBinaryOrSkip(string name, string why)
+    /// <summary>A Redis binary (redis-server, redis-cli) on PATH, or null when the machine has none.</summary>
+    public static string? FindBinary(string name = "redis-server")
     {
-        var binary = FindBinary(name);
-        if (binary is null)
+        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
-            var required = Environment.GetEnvironmentVariable(RequireVariable) == "1";
-            Assert.False(required, $"{RequireVariable}=1 but {name} is not on PATH");
-            Skip.If(true, $"{name} is not installed (apt-get install redis-server); {why}");
+            var candidate = Path.Combine(folder, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
         }
-        return binary!;
+        return null;
     }
 
+    /// <summary>Starts (or starts again, on the same port and data) and waits until it accepts connections.</summary>
     public void Start()
     {
         var info = new ProcessStartInfo(Binary)
@@ -128,18 +124,5 @@ public sealed class RedisServerProcess : IDisposable
             }
         }
         throw new TimeoutException($"redis-server did not accept connections on port {Port} within {timeout}");
-    }
-
-    private static string? FindBinary(string name)
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            var candidate = Path.Combine(folder, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 }
