@@ -87,6 +87,45 @@ public sealed class EmbeddedStoreTests
     }
 
     [Fact]
+    public void AnotherFailureToOpenTheLockSurfacesAsItselfNotAsInUse()
+    {
+        var directory = Directory.CreateTempSubdirectory("routing-garnet-lock-").FullName;
+        try
+        {
+            // The lock file is a link into a folder that does not exist: opening it fails, but nobody holds it.
+            File.CreateSymbolicLink(Path.Combine(directory, "routing.lock"), Path.Combine(directory, "missing", "routing.lock"));
+
+            var error = Assert.ThrowsAny<IOException>(() => EmbeddedRedisServer.Start(dataDirectory: directory));
+
+            Assert.IsType<FileNotFoundException>(error);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AStartThatFailsAfterTakingTheLockReleasesIt()
+    {
+        var directory = Directory.CreateTempSubdirectory("routing-garnet-lock-").FullName;
+        try
+        {
+            // A file where the log folder goes: the start fails after the lock was taken.
+            File.WriteAllText(Path.Combine(directory, "log"), "");
+
+            Assert.ThrowsAny<IOException>(() => EmbeddedRedisServer.Start(dataDirectory: directory));
+            using var relocked = new FileStream(Path.Combine(directory, "routing.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+
+            Assert.True(relocked.CanWrite);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ASecondServerOnADataDirectoryInUseIsRefusedNamingTheDirectory()
     {
         var directory = Directory.CreateTempSubdirectory("routing-garnet-lock-").FullName;

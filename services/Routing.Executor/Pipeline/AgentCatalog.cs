@@ -55,6 +55,28 @@ public sealed class AgentCatalog
         return null;
     }
 
+    /// <summary>
+    /// The agent the policy service chose among the first <paramref name="offered"/> of <see cref="Ordered"/>. An
+    /// index outside the offer, or a model that is not the offered candidate's, means the policy answered for another
+    /// pool: the step fails naming both, rather than running (and reserving at the tier of) an agent it did not pick.
+    /// </summary>
+    public AgentDefinition Chosen(int candidateIndex, string model, int offered)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (candidateIndex < 0 || candidateIndex >= Math.Min(offered, Ordered.Count))
+        {
+            throw new StepFailure(StepFailureKind.BackendBadResponse,
+                $"the policy service chose candidate {candidateIndex} ('{model}'), but it was offered {Math.Min(offered, Ordered.Count)} agents of the pool (version {Snapshot.Version})");
+        }
+        var agent = Ordered[candidateIndex];
+        if (model.Length > 0 && model != agent.Name)
+        {
+            throw new StepFailure(StepFailureKind.BackendBadResponse,
+                $"the policy service chose '{model}' as candidate {candidateIndex}, which is agent '{agent.Name}' (tier {agent.Tier}) of the pool (version {Snapshot.Version})");
+        }
+        return agent;
+    }
+
     /// <summary>The budget and policy services know two tiers: the pool's tier 0 is small, every higher tier large.</summary>
     public static ModelTier TierOf(AgentDefinition agent) =>
         agent is null ? throw new ArgumentNullException(nameof(agent)) : agent.Tier <= 0 ? ModelTier.Small : ModelTier.Large;

@@ -493,7 +493,7 @@ public sealed class StepPipeline
                 (state.LargeCallsLeft is { } l ? $" (large calls left: {l})" : ""),
                 remainingMicros: state.RemainingMicros);
         }
-        var chosen = catalog.Ordered[answer.CandidateIndex];
+        var chosen = catalog.Chosen(answer.CandidateIndex, answer.Model, count);
         var decision = Decision(chosen, answer.Reason switch
         {
             DecisionReason.BudgetMask => RoutingReason.BudgetMask,

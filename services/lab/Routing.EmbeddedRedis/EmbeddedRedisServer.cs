@@ -68,9 +68,26 @@ public sealed class EmbeddedRedisServer : IDisposable
         }
         var temporary = dataDirectory is null ? Directory.CreateTempSubdirectory("routing-garnet-").FullName : null;
         var directory = Path.GetFullPath(dataDirectory ?? temporary!);
-        // Two servers recovering and appending to one log would corrupt it: the second start is refused.
-        var directoryLock = temporary is null ? LockDirectory(directory) : null;
-        var logDirectory = Directory.CreateDirectory(Path.Combine(directory, "log")).FullName;
+        FileStream? directoryLock = null;
+        // Inside the try: whatever fails after the lock was taken (a folder it cannot create, Garnet) releases it.
+        try
+        {
+            // Two servers recovering and appending to one log would corrupt it: the second start is refused.
+            directoryLock = temporary is null ? LockDirectory(directory) : null;
+            var server = new GarnetServer([.. Arguments(port, directory, memorySize, durable: temporary is null)]);
+            server.Start();
+            return new EmbeddedRedisServer(server, port, directory, temporary, directoryLock);
+        }
+        catch
+        {
+            directoryLock?.Dispose();
+            DeleteTemporary(temporary);
+            throw;
+        }
+    }
+
+    private static List<string> Arguments(int port, string directory, string memorySize, bool durable)
+    {
         List<string> arguments =
         [
             "--bind", "127.0.0.1",
@@ -80,11 +97,11 @@ public sealed class EmbeddedRedisServer : IDisposable
             "--memory", memorySize,
             "--index", "64m",
             "--storage-tier", "true",
-            "--logdir", logDirectory,
+            "--logdir", Directory.CreateDirectory(Path.Combine(directory, "log")).FullName,
             // .NET file streams: the default native device needs libaio, which a laptop may not have.
             "--device-type", "FileStream",
         ];
-        if (temporary is null)
+        if (durable)
         {
             arguments.AddRange(
             [
@@ -97,18 +114,7 @@ public sealed class EmbeddedRedisServer : IDisposable
                 "--checkpoint-freq", "300",
             ]);
         }
-        try
-        {
-            var server = new GarnetServer([.. arguments]);
-            server.Start();
-            return new EmbeddedRedisServer(server, port, directory, temporary, directoryLock);
-        }
-        catch
-        {
-            directoryLock?.Dispose();
-            DeleteTemporary(temporary);
-            throw;
-        }
+        return arguments;
     }
 
     /// <summary>
@@ -123,10 +129,26 @@ public sealed class EmbeddedRedisServer : IDisposable
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (HeldByAnotherProcess(e))
         {
             throw new DataDirectoryInUseException($"the data directory '{directory}' is in use by another routing process (it holds {path}); stop it or pass another --data", e);
         }
+    }
+
+    /// <summary>
+    /// Only the lock being taken is "in use": .NET reports it as a sharing or lock violation on Windows and as the
+    /// errno of a refused <c>flock</c> (EWOULDBLOCK) on Unix. Any other failure (a missing folder, a full disk) is
+    /// left to surface as what it is.
+    /// </summary>
+    private static bool HeldByAnotherProcess(IOException e)
+    {
+        const int SharingViolation = 32, LockViolation = 33;
+        if (OperatingSystem.IsWindows())
+        {
+            return (e.HResult & 0xFFFF) is SharingViolation or LockViolation;
+        }
+        var wouldBlock = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11;
+        return e.GetType() == typeof(IOException) && e.HResult == wouldBlock;
     }
 
     public void Dispose()
