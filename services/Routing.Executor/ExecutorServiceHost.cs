@@ -78,7 +78,8 @@ public static class ExecutorServiceHost
         services.AddSingleton<StepPipeline>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<Http.Responses.ResponseStore>();
-        services.AddSingleton<SimulatedEpisodeRunner>();
+        // RunTask's episodes come from the lab (the simulator registers its runner first); the product has none.
+        services.TryAddSingleton<IEpisodeRunner, NoEpisodeRunner>();
         services.AddSingleton<ParkedCommits>();
         services.AddSingleton<BudgetSettlement>();
         services.AddHostedService<ParkedCommitRetrier>();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Routing.Backends.OpenAi;
 using Routing.Backends.Pool;
-using Routing.Backends.Simulator;
+using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
 using Routing.Testing;
 
@@ -49,6 +49,28 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Equal("scripted answer", answer.Content);
         Assert.True(simulated.Usage.CompletionTokens > 0);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public void WithoutTheSimulatorAPoolNamingSimIsRefusedNamingTheAgent()
+    {
+        using var host = Host("", withSimulator: false);
+        var pool = host.Services.GetRequiredService<ConfiguredAgentPool>();
+
+        var errors = pool.Apply(Pool(_server.BaseAddress, priceIn: 100), "test");
+
+        Assert.Contains(errors, e => e.Contains("agent 'simulated'", StringComparison.Ordinal) && e.Contains("'sim:'", StringComparison.Ordinal));
+        Assert.Empty(pool.Current.Agents);
+    }
+
+    [Fact]
+    public async Task WithoutTheSimulatorUseSimulatorStopsStartUpNamingTheKey()
+    {
+        using var host = Host("", useSimulator: true, withSimulator: false);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("Routing:AgentPool:UseSimulator", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,7 +153,7 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         var simulator = host.Services.GetRequiredService<SimulatedBackend>();
 
         Assert.Equal(simulator.Pool.Count, pool.Current.Agents.Count);
-        Assert.All(pool.Current.Agents, a => Assert.Equal(SimulatorChatBackend.Endpoint, a.Endpoint));
+        Assert.All(pool.Current.Agents, a => Assert.Equal(SimulatorEndpoint.Endpoint, a.Endpoint));
         Assert.Equal(simulator.Pool[0].PriceOutMicrosPerMTok, pool.Current.Agents[0].PriceOutMicrosPerMTok);
         Assert.Equal(SimulatorServerOptions.DefaultSeed, simulator.Seed);
         await host.StopAsync();
@@ -150,7 +172,8 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
         Assert.Equal(cheapest.Name, answer.BackendModel);
     }
 
-    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false, Dictionary<string, string?>? extra = null)
+    /// <param name="withSimulator">False builds the product's pool alone, as the executor image has it: no simulator plugged in.</param>
+    private static IHost Host(string file, int pollSeconds = 3_600, bool useSimulator = false, Dictionary<string, string?>? extra = null, bool withSimulator = true)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -161,6 +184,10 @@ public sealed class AgentPoolRegistrationTests : IAsyncLifetime
             ["Routing:AgentPool:UseSimulator"] = useSimulator ? "true" : "false",
         });
         builder.Configuration.AddInMemoryCollection(extra ?? []);
+        if (withSimulator)
+        {
+            builder.Services.AddSimulatorHosting(builder.Configuration);
+        }
         builder.Services.AddAgentPool(builder.Configuration);
         return builder.Build();
     }

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Backends.OpenAi;
 using Routing.Backends.Pool;
-using Routing.Backends.Simulator;
 using Routing.Simulation;
+using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
 
 namespace Routing.Backends.Tests;

@@ -4,7 +4,7 @@ namespace Routing.Docs.Tests;
 
 public sealed class DocumentationLinkTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = Repository.Root();
 
     [Fact]
     public void EveryRelativeLinkInTheRepositorysMarkdownResolvesInsideIt()
@@ -116,16 +116,5 @@ public sealed class DocumentationLinkTests
                 }
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Routing.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Routing.sln not found above the test binaries");
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Sale.Weights;
+using Routing.Simulation.Hosting;
 using Routing.Testing;
 using Xunit;
 using AuctionRequest = Routing.Contracts.Executor.V1.AuctionRequest;
@@ -72,7 +73,11 @@ public sealed class AuctionWeightsFileTests : IDisposable
             ["Routing:AgentPool:UseSimulator"] = "true",
             ["Routing:Executor:Sale:WeightsFile"] = Path.Combine(_mount, "sale-weights.json"),
         }, null);
-        await using var app = ExecutorServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
+        await using var app = ExecutorServiceHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Services.AddSimulatorHosting(builder.Configuration);
+        });
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
 

@@ -13,6 +13,7 @@ using Routing.Executor.Http;
 using Routing.Executor.Tenancy;
 using Routing.Policy;
 using Routing.ServiceDefaults.Hosting;
+using Routing.Simulation.Hosting;
 using Routing.Testing;
 using StackExchange.Redis;
 
@@ -74,8 +75,10 @@ public sealed class ExecutorStack : IAsyncDisposable
     /// <param name="withBudget">False points the executor at a port nothing listens on.</param>
     /// <param name="withPolicy">False likewise for the policy service.</param>
     /// <param name="tenantSettings">Default budgets of acme or globex in the tenants file; none when null.</param>
+    /// <param name="withSimulator">False starts the executor as its image runs it: no simulator plugged in from the lab.</param>
     public static async Task<ExecutorStack> StartAsync(
-        bool withBudget = true, bool withPolicy = true, IDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, TenantSettings>? tenantSettings = null)
+        bool withBudget = true, bool withPolicy = true, IDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, TenantSettings>? tenantSettings = null,
+        bool withSimulator = true)
     {
         var backend = await ScriptedOpenAiServer.StartAsync();
         var budget = withBudget ? await StartBudgetAsync() : null;
@@ -101,7 +104,14 @@ public sealed class ExecutorStack : IAsyncDisposable
         {
             configuration["Routing:AgentPool:File"] = agentsFile;
         }
-        var app = ExecutorServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        var app = ExecutorServiceHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            if (withSimulator)
+            {
+                builder.Services.AddSimulatorHosting(builder.Configuration);
+            }
+        });
         var executor = await LoopbackService.StartAsync(app);
         return new ExecutorStack(backend, budget, policy, executor, tenantsFile, keyPrefix);
     }

@@ -1,8 +1,8 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Executor.V1;
-using Routing.Executor.Episodes;
 using Routing.Simulation.Episodes;
+using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
 using Routing.Training.Rollouts;
 using Xunit;

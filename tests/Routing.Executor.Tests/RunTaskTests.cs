@@ -69,4 +69,17 @@ public sealed class RunTaskTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.StartsWith("task_id ", error.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WithoutTheSimulatorRunTaskIsAFailedPreconditionNamingTheTaskId()
+    {
+        await using var stack = await ExecutorStack.StartAsync(withSimulator: false);
+
+        using var call = stack.Client.RunTask(new RunTaskRequest { TaskId = "coding-2-7", LimitMicros = 1_000 }, ExecutorStack.Acme);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.StartsWith("task_id ", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("no simulator", error.Status.Detail, StringComparison.Ordinal);
+    }
 }

@@ -1,7 +1,8 @@
 using Routing.Backends;
-using Routing.Backends.Simulator;
+using Routing.Backends.Pool;
 using Routing.Sale.Auction;
 using Routing.Simulation;
+using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
 
 namespace Routing.Sale.Tests;
@@ -15,6 +16,6 @@ internal static class SimulatedPool
     public static AuctionAgent[] InProcess(ulong seed)
     {
         var backend = new SimulatorChatBackend(new SimulatedBackend(SimulatorModel.Default, seed, 1000));
-        return Agents.Select(p => new AuctionAgent(new AgentDefinition(p.Name, SimulatorChatBackend.Endpoint, p.Name, p.Price, p.Price, 0, 4096, null), backend)).ToArray();
+        return Agents.Select(p => new AuctionAgent(new AgentDefinition(p.Name, SimulatorEndpoint.Endpoint, p.Name, p.Price, p.Price, 0, 4096, null), backend)).ToArray();
     }
 }

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Routing.Backends.Credentials;
-using Routing.Backends.Simulator;
 using Routing.Backends.Tokenization;
 
 namespace Routing.Backends.Pool;
@@ -128,7 +127,7 @@ public static class AgentPoolDocument
                 errors.Add($"{at}.maxOutputTokens: must be ≥ 1, got {a.MaxOutputTokens}");
             }
 
-            if (a.Api == AgentApi.Anthropic && SimulatorChatBackend.IsSimulator(a.Endpoint))
+            if (a.Api == AgentApi.Anthropic && SimulatorEndpoint.IsSimulator(a.Endpoint))
             {
                 errors.Add($"{at}.api: 'anthropic' needs an http(s) endpoint of the Messages API; the simulator ('sim:') speaks 'openai'");
             }
@@ -166,9 +165,9 @@ public static class AgentPoolDocument
 
     private static string? EndpointProblem(Uri endpoint)
     {
-        if (SimulatorChatBackend.IsSimulator(endpoint))
+        if (SimulatorEndpoint.IsSimulator(endpoint))
         {
-            return endpoint.OriginalString == SimulatorChatBackend.Endpoint.OriginalString ? null : "the in-process simulator is exactly 'sim:'";
+            return endpoint.OriginalString == SimulatorEndpoint.Endpoint.OriginalString ? null : "the in-process simulator is exactly 'sim:'";
         }
 
         if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps) || endpoint.Host.Length == 0)

@@ -16,7 +16,8 @@ namespace Routing.Backends.Pool;
 /// events on overlay and network filesystems and fire several times per write. Reading a few kilobytes and
 /// hashing them every few seconds always sees the content the path resolves to now, whatever the swap did.
 /// </remarks>
-public sealed class AgentPoolFileReloader(ConfiguredAgentPool pool, IOptions<AgentPoolOptions> options, Func<IReadOnlyList<AgentDefinition>> simulatorAgents) : BackgroundService
+/// <param name="inProcess">The pool served without a file (<see cref="AgentPoolOptions.UseSimulator"/>); null when the host registers none.</param>
+public sealed class AgentPoolFileReloader(ConfiguredAgentPool pool, IOptions<AgentPoolOptions> options, IInProcessAgentPool? inProcess) : BackgroundService
 {
     private readonly AgentPoolOptions _options = options.Value;
     private string? _lastSeen;
@@ -27,7 +28,12 @@ public sealed class AgentPoolFileReloader(ConfiguredAgentPool pool, IOptions<Age
         {
             if (_options.UseSimulator)
             {
-                var errors = pool.Apply(simulatorAgents(), "the in-process simulator");
+                if (inProcess is null)
+                {
+                    throw new InvalidOperationException(
+                        "Routing:AgentPool:UseSimulator: this executor has no in-process simulator (it plugs in from the lab: `routing up`, the benchmarks); give it a pool file (Routing:AgentPool:File) of http(s) agents.");
+                }
+                var errors = pool.Apply(inProcess.Agents(), inProcess.Source);
                 if (errors.Count > 0)
                 {
                     throw new InvalidOperationException("Routing:AgentPool:UseSimulator: the simulator's agents are not a valid pool: " + string.Join("; ", errors));

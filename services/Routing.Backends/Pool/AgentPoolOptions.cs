@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Routing.Simulation.Server;
-
 namespace Routing.Backends.Pool;
 
 /// <summary>Where the agent pool comes from. Section <c>Routing:AgentPool</c>.</summary>
@@ -18,13 +16,10 @@ public sealed class AgentPoolOptions
     [Range(1, 3_600)]
     public int ReloadPollSeconds { get; set; } = 10;
 
-    /// <summary>Without a file: serve every simulated agent in-process (<c>sim:</c>), for <c>routing up</c> and benchmarks.</summary>
+    /// <summary>
+    /// Without a file: serve the agents of the in-process pool the host registers (<see cref="IInProcessAgentPool"/>:
+    /// the lab's simulator, <c>sim:</c>, for <c>routing up</c> and benchmarks). A production executor registers none
+    /// and refuses to start with this set. The simulator's own keys (seed, task cap) are the lab's.
+    /// </summary>
     public bool UseSimulator { get; set; }
-
-    /// <summary>Seed of the in-process simulator's task set (as <c>routing sim serve --seed</c>).</summary>
-    public ulong SimulatorSeed { get; set; } = SimulatorServerOptions.DefaultSeed;
-
-    /// <summary>Most simulated task episodes kept in memory.</summary>
-    [Range(1, 10_000_000)]
-    public int SimulatorMaxTasks { get; set; } = 100_000;
 }

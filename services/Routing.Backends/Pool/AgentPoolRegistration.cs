@@ -4,9 +4,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Routing.Backends.OpenAi;
-using Routing.Backends.Simulator;
-using Routing.Simulation;
-using Routing.Simulation.Server;
 
 namespace Routing.Backends.Pool;
 
@@ -14,32 +11,30 @@ public static class AgentPoolRegistration
 {
     /// <summary>
     /// The agent pool (<see cref="IAgentPool"/>, also as <see cref="ConfiguredAgentPool"/>) from
-    /// <c>Routing:AgentPool</c>, its file reloader, the HTTP backend stack (<c>Routing:Backends</c>) and, for
-    /// <c>sim:</c> agents, one in-process <see cref="SimulatedBackend"/> (a registered one is reused).
+    /// <c>Routing:AgentPool</c>, its file reloader and the HTTP backend stack (<c>Routing:Backends</c>). In-process
+    /// backends (<see cref="IAgentBackendProvider"/>, <see cref="IInProcessAgentPool"/>) are the host's to register,
+    /// before or after this call: the lab's simulator does so for <c>routing up</c>.
     /// </summary>
     public static IServiceCollection AddAgentPool(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptionsNamingKeys<AgentPoolOptions>(AgentPoolOptions.SectionName, configuration);
         services.AddOpenAiBackendHttp(configuration);
-        services.TryAddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<AgentPoolOptions>>().Value;
-            return new SimulatedBackend(SimulatorModel.Default, options.SimulatorSeed, options.SimulatorMaxTasks);
-        });
         services.TryAddSingleton(provider => new AgentBackendFactory(
             provider.GetRequiredService<IHttpClientFactory>(),
             provider.GetRequiredService<IOptions<OpenAiBackendOptions>>(),
             provider.GetRequiredService<ILoggerFactory>(),
-            new Lazy<SimulatedBackend>(provider.GetRequiredService<SimulatedBackend>)));
-        services.TryAddSingleton(provider => new ConfiguredAgentPool(
-            provider.GetRequiredService<AgentBackendFactory>().Create,
-            provider.GetRequiredService<ILogger<ConfiguredAgentPool>>()));
+            provider.GetServices<IAgentBackendProvider>()));
+        services.TryAddSingleton(provider =>
+        {
+            var factory = provider.GetRequiredService<AgentBackendFactory>();
+            return new ConfiguredAgentPool(factory.Create, provider.GetRequiredService<ILogger<ConfiguredAgentPool>>(), factory.Problem);
+        });
         services.TryAddSingleton<IAgentPool>(provider => provider.GetRequiredService<ConfiguredAgentPool>());
         services.TryAddSingleton(provider => new AgentPoolFileReloader(
             provider.GetRequiredService<ConfiguredAgentPool>(),
             provider.GetRequiredService<IOptions<AgentPoolOptions>>(),
-            () => SimulatorAgents.Definitions(provider.GetRequiredService<SimulatedBackend>())));
+            provider.GetService<IInProcessAgentPool>()));
         services.AddHostedService(provider => provider.GetRequiredService<AgentPoolFileReloader>());
         return services;
     }

@@ -9,7 +9,9 @@ namespace Routing.Backends.Pool;
 /// counted (<c>routing_agent_pool_reload_failures_total</c>), and the last good pool stays. Backends are built once
 /// per agent definition and rebuilt when the definition changes.
 /// </summary>
-public sealed partial class ConfiguredAgentPool(Func<AgentDefinition, IChatBackend> createBackend, ILogger<ConfiguredAgentPool> logger) : IAgentPool
+/// <param name="unservable">Why a valid definition cannot be served here (an endpoint scheme no backend of this host serves), or null.</param>
+public sealed partial class ConfiguredAgentPool(
+    Func<AgentDefinition, IChatBackend> createBackend, ILogger<ConfiguredAgentPool> logger, Func<AgentDefinition, string?>? unservable = null) : IAgentPool
 {
     private readonly ConcurrentDictionary<string, (AgentDefinition Agent, IChatBackend Backend)> _backends = new(StringComparer.Ordinal);
     private readonly Lock _applying = new();
@@ -51,6 +53,10 @@ public sealed partial class ConfiguredAgentPool(Func<AgentDefinition, IChatBacke
     {
         ArgumentNullException.ThrowIfNull(agents);
         var errors = AgentPoolDocument.Validate(agents);
+        if (errors.Count == 0 && unservable is not null)
+        {
+            errors = [.. agents.Select(unservable).OfType<string>()];
+        }
         if (errors.Count > 0)
         {
             return Refuse(source, errors);

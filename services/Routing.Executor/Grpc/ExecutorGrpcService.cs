@@ -10,7 +10,7 @@ namespace Routing.Executor.Grpc;
 
 /// <summary>The gRPC face of the executor: authentication, request mapping, failures as status codes.</summary>
 public sealed class ExecutorGrpcService(
-    TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks, SimulatedEpisodeRunner episodes, AuctionRunner auctions)
+    TenantAuthenticator authenticator, StepPipeline pipeline, TaskOperations tasks, IEpisodeRunner episodes, AuctionRunner auctions)
     : ExecutorService.ExecutorServiceBase
 {
     public override Task<AuctionResponse> Auction(AuctionRequest request, ServerCallContext context) =>

@@ -14,6 +14,7 @@ using Routing.Policy;
 using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
+using Routing.Simulation.Hosting;
 
 namespace Routing.Cli.Hosting;
 
@@ -46,7 +47,7 @@ public sealed class LocalStack : IAsyncDisposable
         ("budget", BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort, BudgetServiceHost.Build, null),
         ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build, null),
         ("memory", MemoryServiceHost.DefaultGrpcPort, MemoryServiceHost.DefaultMetricsPort, MemoryServiceHost.Build, null),
-        ("executor", ExecutorServiceHost.DefaultGrpcPort, ExecutorServiceHost.DefaultMetricsPort, ExecutorServiceHost.Build, ExecutorSettings),
+        ("executor", ExecutorServiceHost.DefaultGrpcPort, ExecutorServiceHost.DefaultMetricsPort, BuildExecutor, ExecutorSettings),
     ];
 
     private readonly string _tenantsFile = Path.Combine(Path.GetTempPath(), $"routing-up-tenants-{Guid.NewGuid():N}.json");
@@ -189,6 +190,14 @@ public sealed class LocalStack : IAsyncDisposable
         _embeddedRedis?.Dispose();
         File.Delete(_tenantsFile);
     }
+
+    /// <summary>The executor with the lab's simulator plugged in (sim: agents, its pool without a file, RunTask); the product image has none.</summary>
+    private static WebApplication BuildExecutor(string[] args, Action<WebApplicationBuilder> configure) =>
+        ExecutorServiceHost.Build(args, builder =>
+        {
+            configure(builder);
+            builder.Services.AddSimulatorHosting(builder.Configuration);
+        });
 
     /// <summary>
     /// Executor settings that serve an agent pool file (docs/agents.md) instead of the simulator.

@@ -1,5 +1,5 @@
 using Routing.Backends;
-using Routing.Backends.Simulator;
+using Routing.Backends.Pool;
 using Routing.Sale.Auction;
 using Routing.Sale.Scoring;
 using Routing.Sale.Training;
@@ -7,6 +7,7 @@ using Routing.Sale.Weights;
 using Routing.Simulation;
 using Routing.Simulation.Agents;
 using Routing.Simulation.Episodes;
+using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
 using Routing.Simulation.Tasks;
 
@@ -35,7 +36,7 @@ public sealed class SimulatedSaleWorld
         for (var i = 0; i < Pool.Count; i++)
         {
             var p = Pool[i];
-            agents[i] = new AuctionAgent(new AgentDefinition(p.Name, SimulatorChatBackend.Endpoint, p.Name, p.PriceInMicrosPerMTok, p.PriceOutMicrosPerMTok, i, p.MaxOutputTokens, null), backend);
+            agents[i] = new AuctionAgent(new AgentDefinition(p.Name, SimulatorEndpoint.Endpoint, p.Name, p.PriceInMicrosPerMTok, p.PriceOutMicrosPerMTok, i, p.MaxOutputTokens, null), backend);
         }
 
         Agents = agents;

@@ -1,14 +1,16 @@
 using System.Globalization;
-using Routing.Backends.Simulator;
 using Routing.Contracts.Executor.V1;
+using Routing.Backends.Pool;
+using Routing.Executor.Episodes;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Simulation.Episodes;
 using Routing.Simulation.Observations;
 using Routing.Simulation.Server;
 using ChatMessage = Routing.Backends.ChatMessage;
+using StepSignals = Routing.Executor.Pipeline.StepSignals;
 
-namespace Routing.Executor.Episodes;
+namespace Routing.Simulation.Hosting;
 
 /// <summary>
 /// <c>RunTask</c>: plays one simulated task to its end through the ordinary step pipeline (routing, budget,
@@ -18,7 +20,7 @@ namespace Routing.Executor.Episodes;
 /// deterministic and so sees exactly the episode the backend played. The request's strategy (<see cref="RunTaskStrategy"/>)
 /// may pin each step's agent instead of routing it; pinned steps take the same pipeline (reserve, call, commit, log).
 /// </summary>
-public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, IServiceProvider services)
+public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations tasks, SimulatedBackend simulator) : IEpisodeRunner
 {
     /// <summary>The <c>end</c> of an episode the budget stopped.</summary>
     public const string BudgetExhaustedEnd = "budget_exhausted";
@@ -35,12 +37,11 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
         {
             throw StepFailure.Invalid("max_tokens", $"must be ≥ 0 (0: each agent's maximum; got {request.MaxTokens})");
         }
-        if (pipeline.Catalog.Ordered.Any(a => !SimulatorChatBackend.IsSimulator(a.Endpoint)))
+        if (pipeline.Catalog.Ordered.Any(a => !SimulatorEndpoint.IsSimulator(a.Endpoint)))
         {
             throw new StepFailure(StepFailureKind.TaskClosed, "RunTask plays simulated tasks and needs a pool of in-process simulator agents (Routing:AgentPool:UseSimulator)");
         }
         var strategy = RunTaskStrategy.Of(request, pipeline.Catalog);
-        var simulator = services.GetRequiredService<SimulatedBackend>();
         var task = simulator.TaskOf(id);
         var runner = new EpisodeRunner(simulator.Model, simulator.Pool);
         var taskText = task.Describe();
@@ -110,7 +111,7 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
     public ulong? SimulatorSeed(AgentCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return catalog.Ordered.Any(a => SimulatorChatBackend.IsSimulator(a.Endpoint)) ? services.GetRequiredService<SimulatedBackend>().Seed : null;
+        return catalog.Ordered.Any(a => SimulatorEndpoint.IsSimulator(a.Endpoint)) ? simulator.Seed : null;
     }
 
     /// <summary>
@@ -120,8 +121,8 @@ public sealed class SimulatedEpisodeRunner(StepPipeline pipeline, TaskOperations
     /// size is the simulated agent's own (prompt, then every output and tool observation so far) — what it bills and
     /// what the bridge's features count — which the rendered messages RunTask sends do not carry.
     /// </summary>
-    private static Pipeline.StepSignals Signals(string observation, StepObservation? last, int promptTokens) => last is not { } o
-        ? new Pipeline.StepSignals(ContextTokens: promptTokens)
-        : new Pipeline.StepSignals(observation, LastStepFailed: o.IsError, ErrorObserved: o.IsError, Retried: o.Retries > 0, SelfConfidence: o.Confidence, RetryCount: o.Retries,
+    private static StepSignals Signals(string observation, StepObservation? last, int promptTokens) => last is not { } o
+        ? new StepSignals(ContextTokens: promptTokens)
+        : new StepSignals(observation, LastStepFailed: o.IsError, ErrorObserved: o.IsError, Retried: o.Retries > 0, SelfConfidence: o.Confidence, RetryCount: o.Retries,
             ContextTokens: (long)o.InputTokens + o.OutputTokens + o.ObservationTokens);
 }

@@ -3,7 +3,7 @@ using Routing.Contracts.Executor.V1;
 using Routing.Executor.Pipeline;
 using Routing.Simulation.Sampling;
 
-namespace Routing.Executor.Episodes;
+namespace Routing.Simulation.Hosting;
 
 /// <summary>
 /// Who chooses the agent of each RunTask step: the policy (no strategy), one pinned agent (a boundary policy), or the

@@ -1,12 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Routing.Backends;
 using Routing.Simulation.Server;
+using ChatRequest = Routing.Simulation.Server.ChatRequest;
+using TokenLogprob = Routing.Backends.TokenLogprob;
 using SimTokenLogprob = Routing.Simulation.Server.TokenLogprob;
 
-namespace Routing.Backends.Simulator;
+namespace Routing.Simulation.Hosting;
 
 /// <summary>
-/// The agent simulator called in-process (endpoint <c>sim:</c>), for benchmarks and <c>routing up</c>: the same
+/// The agent simulator called in-process (endpoint <c>sim:</c>, <see cref="Backends.Pool.SimulatorEndpoint"/>), for benchmarks and <c>routing up</c>: the same
 /// <see cref="SimulatedBackend"/> and the same answer-building code as <c>routing sim serve</c>, so a task gets the
 /// same content, usage, finish reason and log-probabilities here as over HTTP for the same seed. The task id
 /// (<see cref="ChatCall.TaskId"/>) names the simulated task (<see cref="SimTaskId"/>); the model names the agent.
@@ -15,16 +18,6 @@ namespace Routing.Backends.Simulator;
 /// </summary>
 public sealed class SimulatorChatBackend(SimulatedBackend simulator) : IChatBackend, IDeclaredPromptTokens
 {
-    /// <summary>The endpoint of agents served in-process by the simulator.</summary>
-    public static readonly Uri Endpoint = new("sim:");
-
-    /// <summary>True when an agent's endpoint is the in-process simulator.</summary>
-    public static bool IsSimulator(Uri endpoint)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        return endpoint.IsAbsoluteUri && endpoint.Scheme == Endpoint.Scheme;
-    }
-
     public Task<ChatResult> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Routing.Backends;
 using Routing.Backends.Pool;
-using Routing.Simulation;
 using Routing.Simulation.Server;
 
-namespace Routing.Backends.Simulator;
+namespace Routing.Simulation.Hosting;
 
 /// <summary>The simulator's agents as an agent pool, for <c>routing up</c> and benchmarks.</summary>
 public static class SimulatorAgents
@@ -21,7 +21,7 @@ public static class SimulatorAgents
         for (var i = 0; i < simulator.Pool.Count; i++)
         {
             var a = simulator.Pool[i];
-            agents.Add(new AgentDefinition(a.Name, endpoint ?? SimulatorChatBackend.Endpoint, a.Name, a.PriceInMicrosPerMTok, a.PriceOutMicrosPerMTok, i, a.MaxOutputTokens, null));
+            agents.Add(new AgentDefinition(a.Name, endpoint ?? SimulatorEndpoint.Endpoint, a.Name, a.PriceInMicrosPerMTok, a.PriceOutMicrosPerMTok, i, a.MaxOutputTokens, null));
         }
 
         return agents;
@@ -33,7 +33,7 @@ public static class SimulatorAgents
         ArgumentNullException.ThrowIfNull(simulator);
         var backend = new SimulatorChatBackend(simulator);
         var pool = new ConfiguredAgentPool(
-            agent => SimulatorChatBackend.IsSimulator(agent.Endpoint)
+            agent => SimulatorEndpoint.IsSimulator(agent.Endpoint)
                 ? backend
                 : throw new InvalidOperationException($"Agent '{agent.Name}' is not served by the in-process simulator."),
             logger ?? NullLogger<ConfiguredAgentPool>.Instance);
