@@ -66,7 +66,7 @@ public static class ChaosAudit
                 if (call.StartedTicks > firstAnsweredEnd)
                 {
                     afterAnswered++;
-                    Note(problems, "repeated model call after an answered call", $"{step}: call {call.Id} after an answered one");
+                    Note(problems, "repeated model call after an answered call", $"{step}: call {call.Id} after an answered one{LastKill(restarts, firstAnsweredEnd)}");
                 }
                 else if (call.StartedTicks < latestEnd)
                 {
@@ -139,6 +139,14 @@ public static class ChaosAudit
             }
         }
         return longest * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>The kill closest to <paramref name="ticks"/>, for telling which victim a problem followed.</summary>
+    private static string LastKill(IReadOnlyList<ChaosRestart> restarts, long ticks)
+    {
+        var nearest = restarts.OrderBy(r => Math.Abs(r.KilledTicks - ticks)).FirstOrDefault();
+        return nearest is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" that ended {(ticks - nearest.KilledTicks) * 1000.0 / Stopwatch.Frequency:F0} ms after the kill of {nearest.Victim} (back {(nearest.ReadyTicks - nearest.KilledTicks) * 1000.0 / Stopwatch.Frequency:F0} ms later)");
     }
 
     private static void Note(List<string> problems, string kind, string example) => problems.Add(kind + "\u0000" + example);
