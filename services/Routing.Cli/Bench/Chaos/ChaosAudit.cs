@@ -30,6 +30,10 @@ public static class ChaosAudit
         IReadOnlyList<ChaosRestart> restarts, long callCostMicros)
     {
         var problems = new List<string>();
+        // A call under way when routing up died (or sent by it while it died) was answered to nobody, even where the
+        // backend's write went through.
+        calls = [.. calls.Select(c => c.Answered && restarts.Any(r => r.Victim == ChaosBench.RoutingUp && c.StartedTicks < r.ReadyTicks && c.EndedTicks >= r.KilledTicks)
+            ? c with { Answered = false } : c)];
         var callsByStep = calls.GroupBy(c => c.Step, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.OrderBy(c => c.StartedTicks).ToList(), StringComparer.Ordinal);
         var callById = calls.ToDictionary(c => c.Id);
         int answered = 0, refused = 0, replays = 0, wrong = 0;
