@@ -86,15 +86,19 @@ public sealed class StepPipeline
         var step = start.Prepared!;
         var backendStarted = Stopwatch.GetTimestamp();
         ChatResult result;
+        // A keyed step outlives a caller that gives up on it: its answer is stored for the caller's retry to replay.
+        // Cancelled with the caller, an answer that had already arrived was thrown away, the key freed, and the retry
+        // called the model again (routing bench chaos: 25 such calls in 20 kill cycles with 2-s client timeouts).
+        var callerToken = step.Claim is null ? cancellationToken : CancellationToken.None;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(_options.BackendTimeoutSeconds));
             try
             {
                 result = await step.Backend.CompleteAsync(step.Call, timeout.Token);
             }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException e) when (!callerToken.IsCancellationRequested)
             {
                 throw new BackendException(BackendFailure.Timeout, $"no answer within Routing:Executor:BackendTimeoutSeconds ({_options.BackendTimeoutSeconds} s)", true, e);
             }

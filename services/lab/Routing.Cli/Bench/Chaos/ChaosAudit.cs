@@ -30,6 +30,10 @@ public static class ChaosAudit
         IReadOnlyList<ChaosRestart> restarts, long callCostMicros)
     {
         var problems = new List<string>();
+        // A call under way when routing up died (or sent by it while it died) was answered to nobody, even where the
+        // backend's write went through.
+        calls = [.. calls.Select(c => c.Answered && restarts.Any(r => r.Victim == ChaosBench.RoutingUp && c.StartedTicks < r.ReadyTicks && c.EndedTicks >= r.KilledTicks)
+            ? c with { Answered = false } : c)];
         var callsByStep = calls.GroupBy(c => c.Step, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.OrderBy(c => c.StartedTicks).ToList(), StringComparer.Ordinal);
         var callById = calls.ToDictionary(c => c.Id);
         int answered = 0, refused = 0, replays = 0, wrong = 0;
@@ -66,7 +70,7 @@ public static class ChaosAudit
                 if (call.StartedTicks > firstAnsweredEnd)
                 {
                     afterAnswered++;
-                    Note(problems, "repeated model call after an answered call", $"{step}: call {call.Id} after an answered one");
+                    Note(problems, "repeated model call after an answered call", $"{step}: call {call.Id} after an answered one{LastKill(restarts, firstAnsweredEnd)}");
                 }
                 else if (call.StartedTicks < latestEnd)
                 {
@@ -139,6 +143,14 @@ public static class ChaosAudit
             }
         }
         return longest * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>The kill closest to <paramref name="ticks"/>, for telling which victim a problem followed.</summary>
+    private static string LastKill(IReadOnlyList<ChaosRestart> restarts, long ticks)
+    {
+        var nearest = restarts.OrderBy(r => Math.Abs(r.KilledTicks - ticks)).FirstOrDefault();
+        return nearest is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" that ended {(ticks - nearest.KilledTicks) * 1000.0 / Stopwatch.Frequency:F0} ms after the kill of {nearest.Victim} (back {(nearest.ReadyTicks - nearest.KilledTicks) * 1000.0 / Stopwatch.Frequency:F0} ms later)");
     }
 
     private static void Note(List<string> problems, string kind, string example) => problems.Add(kind + "\u0000" + example);

@@ -11,7 +11,8 @@ namespace Routing.Cli.Bench.Chaos;
 /// <param name="Cycles">Kills, alternating <c>routing up</c> (odd cycles) and redis-server (even ones).</param>
 /// <param name="Tasks">Concurrent agents, each stepping its own tasks.</param>
 /// <param name="RedisPort">Port of the redis-server child; 0 picks a free one.</param>
-public sealed record ChaosSettings(int Cycles = 10, int Tasks = 8, int StepsPerTask = 4, ulong Seed = 1, int BackendDelayMs = 400, int RedisPort = 0)
+/// <param name="AttemptTimeoutMs">How long an agent waits for one attempt before it retries the key (while the first may still run).</param>
+public sealed record ChaosSettings(int Cycles = 10, int Tasks = 8, int StepsPerTask = 4, ulong Seed = 1, int BackendDelayMs = 400, int RedisPort = 0, int AttemptTimeoutMs = 2_000)
 {
     public List<string> Validate()
     {
@@ -31,6 +32,10 @@ public sealed record ChaosSettings(int Cycles = 10, int Tasks = 8, int StepsPerT
         if (BackendDelayMs is < 10 or > 10_000)
         {
             problems.Add("--backend-delay-ms must be between 10 and 10000");
+        }
+        if (AttemptTimeoutMs < BackendDelayMs + 100 || AttemptTimeoutMs > 600_000)
+        {
+            problems.Add("--attempt-timeout-ms must be at least --backend-delay-ms + 100 and at most 600000");
         }
         if (RedisPort is < 0 or > 65_535)
         {
@@ -83,7 +88,7 @@ public static class ChaosBench
         try
         {
             var run = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-            using var clients = new ChaosClients(() => Volatile.Read(ref up).OpenAiAddress, run, settings.StepsPerTask, limit);
+            using var clients = new ChaosClients(() => Volatile.Read(ref up).OpenAiAddress, run, settings.StepsPerTask, limit, TimeSpan.FromMilliseconds(settings.AttemptTimeoutMs));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var agentsRun = clients.RunAsync(settings.Tasks, stop.Token);
             var restarts = new List<ChaosRestart>();
@@ -121,7 +126,7 @@ public static class ChaosBench
             var steps = clients.Steps.ToList();
             var findings = ChaosAudit.Run(steps, [.. backend.Calls], ledgers, restarts, CallCostMicros);
             return new ChaosReport(
-                "chaos", settings.Seed, settings.Cycles, settings.Tasks, settings.StepsPerTask, settings.BackendDelayMs, limit, CallCostMicros,
+                "chaos", settings.Seed, settings.Cycles, settings.Tasks, settings.StepsPerTask, settings.BackendDelayMs, settings.AttemptTimeoutMs, limit, CallCostMicros,
                 restarts.Count(r => r.Victim == RoutingUp), restarts.Count(r => r.Victim == Redis),
                 findings.Keys, findings.Answered, findings.Refused, findings.Replays, findings.ModelCalls, findings.Abandoned,
                 findings.Repeated, findings.RepeatedAfterAnswered, findings.Concurrent, findings.WrongAnswers,

@@ -21,15 +21,16 @@ public static class ChaosBenchCommand
         var steps = new Option<int>("--steps-per-task") { Description = "Keyed steps per task before an agent opens its next task.", DefaultValueFactory = _ => 4 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the moments the kills land at.", DefaultValueFactory = _ => 1 };
         var delay = new Option<int>("--backend-delay-ms") { Description = "How long the recording backend takes to answer a call.", DefaultValueFactory = _ => 400 };
+        var attemptTimeout = new Option<int>("--attempt-timeout-ms") { Description = "How long an agent waits for one attempt before it retries the same key (the first attempt may still run).", DefaultValueFactory = _ => 2_000 };
         var redisPort = new Option<int>("--redis-port") { Description = "Port of the redis-server the run starts (0: a free one).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line of stdout." };
         var command = new Command("chaos", "kill -9 of routing up and redis-server during keyed steps: answers, repeated model calls, ledgers against backend calls, waits after restarts.")
         {
-            cycles, tasks, steps, seed, delay, redisPort, json,
+            cycles, tasks, steps, seed, delay, attemptTimeout, redisPort, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new ChaosSettings(parse.GetValue(cycles), parse.GetValue(tasks), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(delay), parse.GetValue(redisPort));
+            var settings = new ChaosSettings(parse.GetValue(cycles), parse.GetValue(tasks), parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(delay), parse.GetValue(redisPort), parse.GetValue(attemptTimeout));
             var problems = settings.Validate();
             if (problems.Count > 0)
             {

@@ -42,20 +42,21 @@ public sealed class KeyedStep(string taskId, string key, long firstSentTicks)
 public sealed class ChaosClients : IDisposable
 {
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(5) }) { Timeout = AttemptTimeout };
+    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly ConcurrentQueue<KeyedStep> _steps = new();
     private readonly ConcurrentDictionary<string, int> _retriedStatuses = new(StringComparer.Ordinal);
     private readonly Func<string> _openAiAddress;
     private readonly string _run;
     private readonly int _stepsPerTask;
     private readonly long _limitMicros;
+    private readonly TimeSpan _attemptTimeout;
     private volatile bool _stopping;
 
     /// <param name="openAiAddress">The executor's current …/v1 address (it moves when <c>routing up</c> restarts).</param>
-    public ChaosClients(Func<string> openAiAddress, string run, int stepsPerTask, long limitMicros)
+    /// <param name="attemptTimeout">How long an agent waits for one attempt before it gives up on it and retries the key.</param>
+    public ChaosClients(Func<string> openAiAddress, string run, int stepsPerTask, long limitMicros, TimeSpan attemptTimeout)
     {
+        _attemptTimeout = attemptTimeout;
         _openAiAddress = openAiAddress;
         _run = run;
         _stepsPerTask = stepsPerTask;
@@ -117,10 +118,12 @@ public sealed class ChaosClients : IDisposable
             request.Headers.Add("X-Routing-Budget-Micros", _limitMicros.ToString(CultureInfo.InvariantCulture));
             request.Headers.Add("Idempotency-Key", step.Key);
             string failure;
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(_attemptTimeout);
             try
             {
-                using var response = await _http.SendAsync(request, cancellationToken);
-                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                using var response = await _http.SendAsync(request, attempt.Token);
+                var text = await response.Content.ReadAsStringAsync(attempt.Token);
                 var status = (int)response.StatusCode;
                 if (status == 200)
                 {
@@ -142,7 +145,7 @@ public sealed class ChaosClients : IDisposable
             {
                 failure = "connection";
             }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 failure = "timeout";
             }

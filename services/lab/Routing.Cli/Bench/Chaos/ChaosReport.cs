@@ -14,6 +14,7 @@ public sealed record ChaosReport(
     int Tasks,
     [property: JsonPropertyName("steps_per_task")] int StepsPerTask,
     [property: JsonPropertyName("backend_delay_ms")] int BackendDelayMs,
+    [property: JsonPropertyName("attempt_timeout_ms")] int AttemptTimeoutMs,
     [property: JsonPropertyName("limit_micros")] long LimitMicros,
     [property: JsonPropertyName("call_cost_micros")] long CallCostMicros,
     [property: JsonPropertyName("kills_routing_up")] int KillsRoutingUp,
