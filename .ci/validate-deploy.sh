@@ -614,7 +614,7 @@ executor.sale.planMaxTokens=0|bid output cap below ExecutorSaleOptions' minimum 
 executor.sale.memoryTimeoutMilliseconds=10|memory deadline below ExecutorSaleOptions' minimum of 50
 executor.sale.weights.create=true executor.sale.weights.weights.version=v1 executor.sale.weights.existingConfigMap=my-weights|SALE weights both created and named
 executor.sale.weights.create=true|SALE weights ConfigMap created without weights
-executor.agentPool.agents.agents[0].name=a executor.agentPool.agents.agents[0].endpoint=sim: executor.agentPool.agents.agents[0].model=m executor.agentPool.agents.agents[0].priceInMicrosPerMTok=1 executor.agentPool.agents.agents[0].priceOutMicrosPerMTok=1 executor.agentPool.agents.agents[0].tier=0 executor.agentPool.agents.agents[0].maxOutputTokens=1 executor.agentPool.agents.agents[0].credentialRef=sk-live-key|an API key in the agent pool instead of env:/file: reference
+executor.agentPool.agents.agents[0].name=a executor.agentPool.agents.agents[0].endpoint=http://vllm:8000/v1 executor.agentPool.agents.agents[0].model=m executor.agentPool.agents.agents[0].priceInMicrosPerMTok=1 executor.agentPool.agents.agents[0].priceOutMicrosPerMTok=1 executor.agentPool.agents.agents[0].tier=0 executor.agentPool.agents.agents[0].maxOutputTokens=1 executor.agentPool.agents.agents[0].credentialRef=sk-live-key|an API key in the agent pool instead of env:/file: reference
 EOF
 }
 
