@@ -6,6 +6,7 @@ using Grpc.Core;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Episodes;
+using Routing.Executor.Options;
 using Routing.Testing;
 using StackExchange.Redis;
 using Xunit;
@@ -57,17 +58,47 @@ public sealed class WriteAheadStepTests(SharedExecutorStack shared) : IClassFixt
 
         var request = ExecutorStack.Step(taskId);
         request.IdempotencyKey = "k";
+        // The first look only suspects the stale heartbeat; half a TTL later, with no beat since, the owner is dead.
+        var suspected = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(request, ExecutorStack.Acme).ResponseAsync);
+        await Task.Delay(HalfHeartbeatTtl);
         var ran = await Stack.Client.StepAsync(request, ExecutorStack.Acme);
         var replay = await Stack.Client.StepAsync(request, ExecutorStack.Acme);
         var ledger = await Stack.LedgerAsync(taskId);
         var records = await Stack.EpisodeRecordsAsync(taskId);
 
+        Assert.Equal(StatusCode.Aborted, suspected.StatusCode);
         Assert.False(ran.Replayed);
         Assert.True(replay.Replayed);
         Assert.Single(Stack.Backend.Requests, r => r.Header("X-Routing-Task-Id") == taskId);
         Assert.Equal(5_000 + ran.CostMicros, ledger.CommittedMicros);
         Assert.Equal(1, ledger.ReservationsUnknownOutcome);
         Assert.Equal(new[] { "unknown_outcome", "ok" }, records.Select(r => r.GetProperty("result").GetString() ?? "").ToArray());
+    }
+
+    [Theory]
+    [InlineData(null, "a stale heartbeat is first only suspected: Redis may just be back from an outage")]
+    [InlineData("1", "the owner beat after an earlier suspicion (beat 2 > suspect 1), so it is suspected afresh")]
+    public async Task AStaleHeartbeatIsSuspectedBeforeItsOwnerIsTakenForDead(string? suspectedAtMs, string why)
+    {
+        var taskId = ExecutorStack.NewTaskId();
+        await Stack.OpenAsync(taskId, 1_000_000);
+        var reservation = await ReserveAsync(taskId, 5_000);
+        (string, string)[] suspicion = suspectedAtMs is null ? [] : [("suspect", suspectedAtMs)];
+        await WriteClaimAsync(taskId, "k", "running", reservation.ReservationId, 5_000, beatMs: 2, suspicion);
+        var request = ExecutorStack.Step(taskId);
+        request.IdempotencyKey = "k";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(request, ExecutorStack.Acme).ResponseAsync);
+        var ledger = await Stack.LedgerAsync(taskId);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
+        var claim = await redis.GetDatabase().HashGetAsync(ClaimKey(taskId, "k"), ["owner", "suspect"]);
+
+        Assert.True(error.StatusCode == StatusCode.Aborted, why);
+        Assert.Equal("dead-executor", claim[0].ToString());
+        Assert.True((long)claim[1] > 2, $"{why}: the retry records when it suspected the owner");
+        Assert.DoesNotContain(Stack.Backend.Requests, r => r.Header("X-Routing-Task-Id") == taskId);
+        Assert.Equal(0, ledger.ReservationsUnknownOutcome);
+        Assert.Equal(5_000, ledger.ReservedMicros);
     }
 
     [Fact]
@@ -116,8 +147,7 @@ public sealed class WriteAheadStepTests(SharedExecutorStack shared) : IClassFixt
         var error = await Assert.ThrowsAsync<RpcException>(() => Stack.Client.StepAsync(request, ExecutorStack.Acme).ResponseAsync);
         var ledger = await Stack.LedgerAsync(taskId);
         using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
-        var claim = await redis.GetDatabase().HashGetAsync(
-            $"{Stack.KeyPrefix}step:{{acme}}:{Encoding.UTF8.GetByteCount(taskId)}:{taskId}:k", ["state", "owner", "attempt", "fingerprint"]);
+        var claim = await redis.GetDatabase().HashGetAsync(ClaimKey(taskId, "k"), ["state", "owner", "attempt", "fingerprint"]);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.DoesNotContain(Stack.Backend.Requests, r => r.Header("X-Routing-Task-Id") == taskId);
@@ -125,6 +155,10 @@ public sealed class WriteAheadStepTests(SharedExecutorStack shared) : IClassFixt
         Assert.Equal(5_000, ledger.ReservedMicros);
         Assert.Equal(new[] { "running", "dead-executor", "1", first }, claim.Select(v => v.ToString()).ToArray());
     }
+
+    /// <summary>A little over half of the stack's heartbeat TTL: how long a suspected owner has to beat again.</summary>
+    private static readonly TimeSpan HalfHeartbeatTtl =
+        TimeSpan.FromMilliseconds(new ExecutorOptions().StepHeartbeatTtlMilliseconds / 2 + 200);
 
     private async Task<ReserveResponse> ReserveAsync(string taskId, long amount) =>
         await Stack.Budget!.ReserveAsync(new ReserveRequest
@@ -158,6 +192,8 @@ public sealed class WriteAheadStepTests(SharedExecutorStack shared) : IClassFixt
             fields.Add(new("episode", JsonSerializer.Serialize(episode, EpisodeJsonContext.Default.EpisodeRecord)));
         }
         fields.AddRange(extra.Select(e => new HashEntry(e.Field, e.Value)));
-        await db.HashSetAsync($"{Stack.KeyPrefix}step:{{acme}}:{Encoding.UTF8.GetByteCount(taskId)}:{taskId}:{key}", [.. fields]);
+        await db.HashSetAsync(ClaimKey(taskId, key), [.. fields]);
     }
+
+    private string ClaimKey(string taskId, string key) => $"{Stack.KeyPrefix}step:{{acme}}:{Encoding.UTF8.GetByteCount(taskId)}:{taskId}:{key}";
 }

@@ -114,7 +114,8 @@ public sealed class TaskStore
     /// Begins a step in one round trip. With an idempotency key, first claims it (a write-ahead record, see
     /// begin_step.lua): a key claimed before answers what its attempt left and changes nothing; a missing task
     /// claims nothing, nor does a completed one. A claim whose owner stops heartbeating for
-    /// <paramref name="heartbeatTtl"/> is taken over once its reservation is settled
+    /// <paramref name="heartbeatTtl"/> is first suspected (still running: Redis may just be back from an outage) and
+    /// taken for dead when no beat came half a TTL later; it is taken over once its reservation is settled
     /// (<paramref name="settledOrphanAttempt"/>).
     /// </summary>
     public async Task<StepBegin> BeginStepAsync(

@@ -14,6 +14,9 @@
 -- answers reused {first fingerprint}, whatever its state. Otherwise it answers what it holds: done -> the answer;
 -- answered -> the answer and what to commit; running with a live owner -> running; running with an owner that stopped heartbeating -> its
 -- reservation to settle (orphaned), unless the caller says it settled that attempt (ARGV[7]): then it takes over.
+-- A stale heartbeat is first only suspected (suspect = when; the retry gets running): Redis may just be back from
+-- an outage during which no heartbeat could land, and a live owner beats within a third of the TTL once it answers
+-- again. The owner is taken for dead when no beat came in the half TTL after the suspicion.
 -- KEYS[1] task hash, KEYS[2] the step's claim record (absent without a key; same {tenant} hash tag).
 -- ARGV: error_observed (0|1), retries of the last step (0-3), last_step_failed (0|1), owner, heartbeat ttl ms,
 --       record ttl ms, attempt whose orphaned reservation the caller settled ('' none), the request's
@@ -25,7 +28,7 @@ local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return {'missing', {}} end
 local now = nil
 if #KEYS > 1 then
-  local rec = redis.call('HMGET', KEYS[2], 'state', 'owner', 'beat', 'attempt', 'rid', 'reserved', 'answer', 'cost', 'episode', 'fingerprint')
+  local rec = redis.call('HMGET', KEYS[2], 'state', 'owner', 'beat', 'attempt', 'rid', 'reserved', 'answer', 'cost', 'episode', 'fingerprint', 'suspect')
   local state = rec[1]
   if state and rec[10] and ARGV[8] and ARGV[8] ~= '' and rec[10] ~= ARGV[8] then return {'reused', rec[10]} end
   if state == 'done' then return {'done', rec[7]} end
@@ -33,7 +36,13 @@ if #KEYS > 1 then
   if state == 'running' then
     local t = redis.call('TIME')
     now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    if now - tonumber(rec[3]) < tonumber(ARGV[5]) then return {'running', {}} end
+    local beat, ttl, suspect = tonumber(rec[3]), tonumber(ARGV[5]), tonumber(rec[11])
+    if now - beat < ttl then return {'running', {}} end
+    if not suspect or suspect < beat then
+      redis.call('HSET', KEYS[2], 'suspect', now)
+      return {'running', {}}
+    end
+    if now - suspect < ttl / 2 then return {'running', {}} end
     if rec[5] and ARGV[7] ~= rec[4] then return {'orphaned', rec[5], rec[6], rec[9] or '', rec[4]} end
   end
 end
@@ -50,7 +59,7 @@ if #KEYS > 1 then
     now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   end
   attempt = redis.call('HINCRBY', KEYS[2], 'attempt', 1)
-  redis.call('HDEL', KEYS[2], 'rid', 'reserved', 'episode', 'answer', 'cost')
+  redis.call('HDEL', KEYS[2], 'rid', 'reserved', 'episode', 'answer', 'cost', 'suspect')
   redis.call('HSET', KEYS[2], 'state', 'running', 'owner', ARGV[4], 'beat', now, 'step', started - 1)
   if ARGV[8] and ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[2], 'fingerprint') == 0 then
     redis.call('HSET', KEYS[2], 'fingerprint', ARGV[8])
