@@ -14,6 +14,7 @@ using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
 using Routing.Kubernetes.Hosting;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
@@ -65,6 +66,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<TenantAuthenticator>();
         services.AddSingleton<Http.UnmatchedRouteErrors>();
+        services.AddServiceTokens();
         services.AddSingleton<ServiceClients>();
         services.AddSingleton<TaskStore>();
         services.AddValidatedOptions<EpisodeLogOptions>(EpisodeLogOptions.SectionName);
