@@ -99,7 +99,7 @@ public static class ExecutorServiceHost
         }
         var endpoint = new HttpListenerEndpoint { Port = options.HttpPort };
         builder.Services.AddSingleton(endpoint);
-        var bind = builder.Configuration[$"{ServiceEndpointOptions.SectionName}:BindAddress"] ?? "0.0.0.0";
+        var bind = builder.Configuration[$"{ServiceEndpointOptions.SectionName}:BindAddress"] ?? new ServiceEndpointOptions().BindAddress;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(bind), options.HttpPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
