@@ -132,8 +132,9 @@ def objs(path):
     for d in yaml.safe_load_all(open(path)):
         if not d:
             continue
-        if d["kind"] == "Secret" and "redis-password" in d.get("data", {}):
-            d["data"]["redis-password"] = "<random>"
+        for random_key in ("redis-password", "service-token", "admin-token"):
+            if d["kind"] == "Secret" and random_key in d.get("data", {}):
+                d["data"][random_key] = "<random>"
         out[(d["kind"], d["metadata"]["name"])] = d
     return out
 names = sorted(set(open(os.path.join(a, "renders.txt")).read().split()))
@@ -372,6 +373,19 @@ else:
 sec = d.get(("Secret", vols["tenants"]["secret"]["secretName"]))
 if mounts.get("tenants") != "/etc/routing/tenants" or sec is None or "tenants" not in json.loads(sec["stringData"]["tenants.json"]):
     problems.append("executor: tenants.json is not mounted from the chart's tenants Secret")
+# Service auth on by default: budget, policy and memory require the service token, which every one of them
+# and the executor mounts from the chart's Secret; only the budget pods also get the admin token.
+for component, secrets in {"budget": ["routing-service-token", "routing-admin-token"], "policy": ["routing-service-token"],
+                           "memory": ["routing-service-token"], "executor": ["routing-service-token"]}.items():
+    workload = d[("Deployment", f"routing-{component}")]
+    e = env(workload)
+    auth = {v["name"]: v for v in pod(workload)["volumes"]}.get("service-auth", {})
+    mounted = [s["secret"]["name"] for s in auth.get("projected", {}).get("sources", [])]
+    mount = {m["name"]: m for m in pod(workload)["containers"][0]["volumeMounts"]}.get("service-auth", {})
+    if e.get("Routing__Auth__Mode") != "Token" or e.get("Routing__Auth__TokenDirectory") != mount.get("mountPath") or not mount.get("readOnly"):
+        problems.append(f"{component}: service auth is not on with the token Secret mounted read-only")
+    if mounted != secrets or any(("Secret", name) not in d for name in secrets):
+        problems.append(f"{component}: mounts token Secrets {mounted}, expected {secrets} (rendered by the chart)")
 # NetworkPolicy: the executor is open (defaults) or limited to executorClients; everything else is not.
 np = d[("NetworkPolicy", ex)]["spec"]["ingress"]
 if sorted(p["port"] for p in np[0]["ports"]) != ["grpc", "http"] or "from" in np[0]:
@@ -589,6 +603,8 @@ budget.securityContext.readOnlyRootFilesystem=false|writable root filesystem
 budget.resources.limits=null|no limits
 monitoring.prometheusRule.alerts.budgetErrors.thresholdPerSecond=0|threshold must be positive
 budget.unknownKey=1|unknown key (typo guard)
+serviceAuth.mode=Auto|service auth mode other than Token or Off
+serviceAuth.reloadIntervalSeconds=0|token reload interval must be positive
 policy.config.executionProvider=Rocm|unknown ONNX Runtime execution provider
 policy.config.batching.maxBatchSize=0|batch size must be positive
 policy.config.canaryWeight=2|canary weight above 1

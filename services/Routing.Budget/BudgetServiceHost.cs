@@ -4,6 +4,8 @@ using Routing.Budget.Leases;
 using Routing.Budget.Ledger;
 using Routing.Budget.Metrics;
 using Routing.Budget.Options;
+using Routing.Contracts.Budget.V1;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Metrics;
@@ -19,11 +21,23 @@ public static class BudgetServiceHost
     public const int DefaultGrpcPort = 5101;
     public const int DefaultMetricsPort = 9101;
 
+    /// <summary>
+    /// Tenant administration, open only to the admin token: a ceiling caps what every task of a tenant may spend,
+    /// and a tenant's ledger shows its spend. Task calls stay with the service token, whose holder (the executor)
+    /// takes the tenant from the caller's API key, so no tenant reaches another's tasks through it.
+    /// </summary>
+    public static readonly string[] AdminMethods =
+    [
+        $"/{BudgetService.Descriptor.FullName}/{nameof(BudgetService.BudgetServiceBase.SetTenantCeiling)}",
+        $"/{BudgetService.Descriptor.FullName}/{nameof(BudgetService.BudgetServiceBase.GetTenant)}",
+    ];
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.Services.AddServiceAuth(AdminMethods);
         builder.Services.AddBudgetLedger();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the budget ledger's Redis is unreachable; if a reservation was in flight its outcome is unknown: retry with the same idempotency_key",

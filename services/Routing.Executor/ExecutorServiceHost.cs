@@ -14,6 +14,7 @@ using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
 using Routing.Kubernetes.Hosting;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
@@ -65,6 +66,7 @@ public static class ExecutorServiceHost
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<TenantAuthenticator>();
         services.AddSingleton<Http.UnmatchedRouteErrors>();
+        services.AddServiceTokens();
         services.AddSingleton<ServiceClients>();
         services.AddSingleton<TaskStore>();
         services.AddValidatedOptions<EpisodeLogOptions>(EpisodeLogOptions.SectionName);
@@ -98,7 +100,7 @@ public static class ExecutorServiceHost
         }
         var endpoint = new HttpListenerEndpoint { Port = options.HttpPort };
         builder.Services.AddSingleton(endpoint);
-        var bind = builder.Configuration[$"{ServiceEndpointOptions.SectionName}:BindAddress"] ?? "0.0.0.0";
+        var bind = builder.Configuration[$"{ServiceEndpointOptions.SectionName}:BindAddress"] ?? new ServiceEndpointOptions().BindAddress;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(bind), options.HttpPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;

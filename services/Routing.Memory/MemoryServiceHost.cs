@@ -7,6 +7,7 @@ using Routing.Memory.Options;
 using Routing.Memory.Replication;
 using Routing.Memory.Storage;
 using Routing.ServiceDefaults;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Metrics;
@@ -26,6 +27,7 @@ public static class MemoryServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.Services.AddServiceAuth();
         builder.Services.AddAuctionMemory();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the auction memory's Redis is unreachable; nothing was recorded unless a retry with the same auction_id says replayed",

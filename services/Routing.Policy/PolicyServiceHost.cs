@@ -8,6 +8,7 @@ using Routing.Policy.Options;
 using Routing.Policy.Rollout;
 using Routing.Kubernetes.Hosting;
 using Routing.ServiceDefaults;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
 
@@ -30,6 +31,7 @@ public static class PolicyServiceHost
         var rollout = new RolloutConfigurationProvider();
         ((IConfigurationBuilder)builder.Configuration).Add(rollout);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.Services.AddServiceAuth();
         builder.Services.AddPolicyService();
         builder.Services.AddSingleton(rollout);
         builder.Services.AddConfigMapWatch(RolloutSection, sp => new RolloutConsumer(rollout, sp.GetRequiredService<ILogger<RolloutConsumer>>()));

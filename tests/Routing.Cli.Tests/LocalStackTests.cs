@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Routing.Cli.Hosting;
@@ -14,7 +15,7 @@ public sealed class LocalStackTests
     public async Task UpServesTheBudgetServiceOnTheEmbeddedServer()
     {
         await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
-        using var channel = GrpcChannel.ForAddress(stack.Budget.GrpcAddress);
+        using var channel = stack.Tokens.OpenChannel(stack.Budget.GrpcAddress);
         var client = new BudgetService.BudgetServiceClient(channel);
 
         var task = await client.OpenTaskAsync(new OpenTaskRequest { Tenant = "up", TaskId = "t", LimitMicros = 500 });
@@ -23,6 +24,29 @@ public sealed class LocalStackTests
         Assert.True(stack.RedisIsEmbedded);
         Assert.Equal(500, task.LimitMicros);
         Assert.Equal(300, reservation.Budget.RemainingMicros);
+    }
+
+    [Fact]
+    public async Task UpServicesRefuseCallsWithoutTheRunsTokens()
+    {
+        await using var stack = await LocalStack.StartAsync(null, "127.0.0.1", anyPorts: true, "none", CancellationToken.None);
+        using var anonymous = GrpcChannel.ForAddress(stack.Budget.GrpcAddress);
+        using var service = stack.Tokens.OpenChannel(stack.Budget.GrpcAddress);
+        using var admin = stack.Tokens.OpenChannel(stack.Budget.GrpcAddress, admin: true);
+        var ceiling = new SetTenantCeilingRequest { Tenant = "up-admin", CeilingMicros = 1_000, WindowSeconds = 3_600 };
+
+        var unauthenticated = await Assert.ThrowsAsync<RpcException>(
+            () => new BudgetService.BudgetServiceClient(anonymous).OpenTaskAsync(new OpenTaskRequest { Tenant = "up", TaskId = "a", LimitMicros = 5 }).ResponseAsync);
+        var denied = await Assert.ThrowsAsync<RpcException>(() => new BudgetService.BudgetServiceClient(service).SetTenantCeilingAsync(ceiling).ResponseAsync);
+        var tenant = await new BudgetService.BudgetServiceClient(admin).SetTenantCeilingAsync(ceiling);
+
+        Assert.Equal(StatusCode.Unauthenticated, unauthenticated.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Equal(1_000, tenant.CeilingMicros);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(stack.Tokens.Directory, "admin-token")));
+        }
     }
 
     [Fact]

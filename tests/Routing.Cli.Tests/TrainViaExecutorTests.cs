@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Grpc.Net.Client;
 using Routing.Cli.Commands;
 using Routing.Cli.Hosting;
 using Routing.Cli.Training;
@@ -99,7 +98,7 @@ public sealed class TrainViaExecutorTests
         Assert.Contains($"Routing__AgentPool__SimulatorSeed={Seed + 2}", seed.Message, StringComparison.Ordinal);
 
         // The tenant's ceiling leaves room for a few steps only: the rollouts stop instead of recording cut-short episodes.
-        using (var channel = GrpcChannel.ForAddress(stack.Budget.GrpcAddress))
+        using (var channel = stack.Tokens.OpenChannel(stack.Budget.GrpcAddress, admin: true))
         {
             await new BudgetService.BudgetServiceClient(channel).SetTenantCeilingAsync(new SetTenantCeilingRequest { Tenant = LocalStack.DevTenant, CeilingMicros = 30_000, WindowSeconds = 3_600 });
         }

@@ -241,3 +241,46 @@ subjects:
     name: {{ .serviceAccount }}
     namespace: {{ .ctx.Release.Namespace }}
 {{- end }}
+
+{{/* The Secrets with the service token (every service) and the admin token (budget only). */}}
+{{- define "routing.serviceAuth.serviceSecret" -}}
+{{- default (printf "%s-service-token" (include "routing.fullname" .)) .Values.serviceAuth.existingSecret }}
+{{- end }}
+{{- define "routing.serviceAuth.adminSecret" -}}
+{{- default (printf "%s-admin-token" (include "routing.fullname" .)) .Values.serviceAuth.existingAdminSecret }}
+{{- end }}
+
+{{/* Service auth settings of a service; the tokens are read from the mounted Secret(s), never from env. */}}
+{{- define "routing.serviceAuth.env" -}}
+- name: Routing__Auth__Mode
+  value: {{ .Values.serviceAuth.mode | quote }}
+{{- if eq .Values.serviceAuth.mode "Token" }}
+- name: Routing__Auth__TokenDirectory
+  value: /var/run/secrets/routing/auth
+- name: Routing__Auth__ReloadIntervalSeconds
+  value: {{ .Values.serviceAuth.reloadIntervalSeconds | int64 | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "routing.serviceAuth.volumeMount" -}}
+- name: service-auth
+  mountPath: /var/run/secrets/routing/auth
+  readOnly: true
+{{- end }}
+
+{{/*
+The token volume: a projected volume keeps the kubelet's atomic ..data swap, so a rotated Secret is seen whole.
+Args: ctx, admin (also mount the admin token).
+*/}}
+{{- define "routing.serviceAuth.volume" -}}
+- name: service-auth
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ include "routing.serviceAuth.serviceSecret" .ctx }}
+      {{- if .admin }}
+      - secret:
+          name: {{ include "routing.serviceAuth.adminSecret" .ctx }}
+      {{- end }}
+{{- end }}

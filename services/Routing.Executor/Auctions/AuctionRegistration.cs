@@ -8,6 +8,7 @@ using Routing.Sale.Memory;
 using Routing.Sale.Prompts;
 using Routing.Sale.Scoring;
 using Routing.Sale.Weights;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Options;
 
 namespace Routing.Executor.Auctions;
@@ -47,9 +48,9 @@ public static class AuctionRegistration
 }
 
 /// <summary>The memory service's channel, opened once like the budget and policy ones (round-robin over <c>dns:///</c>).</summary>
-public sealed class AuctionMemoryChannel(IOptions<ExecutorOptions> options) : IDisposable
+public sealed class AuctionMemoryChannel(IOptions<ExecutorOptions> options, ServiceTokens tokens) : IDisposable
 {
-    public GrpcChannel Channel { get; } = ServiceClients.Open(options.Value.MemoryAddress);
+    public GrpcChannel Channel { get; } = ServiceClients.Open(options.Value.MemoryAddress, tokens);
 
     public void Dispose() => Channel.Dispose();
 }

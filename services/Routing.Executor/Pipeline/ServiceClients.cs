@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Policy.V1;
 using Routing.Executor.Options;
+using Routing.ServiceDefaults.Auth;
 
 namespace Routing.Executor.Pipeline;
 
@@ -14,11 +15,12 @@ public sealed class ServiceClients : IDisposable
     private readonly GrpcChannel _budget;
     private readonly GrpcChannel _policy;
 
-    public ServiceClients(IOptions<ExecutorOptions> options)
+    public ServiceClients(IOptions<ExecutorOptions> options, ServiceTokens tokens)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _budget = Open(options.Value.BudgetAddress);
-        _policy = Open(options.Value.PolicyAddress);
+        ArgumentNullException.ThrowIfNull(tokens);
+        _budget = Open(options.Value.BudgetAddress, tokens);
+        _policy = Open(options.Value.PolicyAddress, tokens);
         Budget = new BudgetService.BudgetServiceClient(_budget);
         Policy = new PolicyService.PolicyServiceClient(_policy);
     }
@@ -29,16 +31,18 @@ public sealed class ServiceClients : IDisposable
 
     /// <summary>
     /// <c>dns:///host:port</c> (a headless Service in a cluster) balances round-robin over every address: HTTP/2
-    /// would otherwise pin all calls to one pod. <c>http://</c> addresses connect directly.
+    /// would otherwise pin all calls to one pod. <c>http://</c> addresses connect directly. Every call carries
+    /// the service token while service auth is on.
     /// </summary>
-    public static GrpcChannel Open(string address)
+    public static GrpcChannel Open(string address, ServiceTokens tokens)
     {
+        ArgumentNullException.ThrowIfNull(tokens);
         var options = new GrpcChannelOptions
         {
             Credentials = ChannelCredentials.Insecure,
             ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
         };
-        return GrpcChannel.ForAddress(address, options);
+        return GrpcChannel.ForAddress(address, options.WithToken(tokens.ServiceToken()));
     }
 
     public void Dispose()

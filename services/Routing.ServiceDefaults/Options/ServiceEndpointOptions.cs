@@ -7,9 +7,12 @@ public sealed class ServiceEndpointOptions
 {
     public const string SectionName = "Routing:Service";
 
-    /// <summary>Address to bind: <c>0.0.0.0</c> in a cluster, <c>127.0.0.1</c> for <c>routing up</c>.</summary>
+    /// <summary>
+    /// Address to bind: loopback unless said otherwise, so a service started by hand is not open to the network;
+    /// the images and the chart set <c>0.0.0.0</c>.
+    /// </summary>
     [Required]
-    public string BindAddress { get; set; } = "0.0.0.0";
+    public string BindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>gRPC (HTTP/2 without TLS) port; 0 picks a free port.</summary>
     [Range(0, 65535)]

@@ -66,10 +66,12 @@ public static class BudgetBenchCommand
         var serviceAddress = settings.Address ?? stack!.Budget.GrpcAddress;
         var redisConnection = settings.Redis ?? stack!.RedisConnectionString;
 
-        using var channel = GrpcChannel.ForAddress(serviceAddress, new GrpcChannelOptions
+        var channelOptions = new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        });
+        };
+        // A stack of its own carries its run's tokens; a service named by --address is called as configured.
+        using var channel = stack is null ? GrpcChannel.ForAddress(serviceAddress, channelOptions) : stack.Tokens.OpenChannel(serviceAddress, options: channelOptions);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(
             RedisRegistration.CreateConfiguration(new RedisOptions { ConnectionString = redisConnection }, "routing-bench"));
         var keys = new LedgerKeys(new BudgetOptions().KeyPrefix);

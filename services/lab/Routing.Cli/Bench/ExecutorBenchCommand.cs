@@ -169,6 +169,10 @@ public static class ExecutorBenchCommand
             ["Routing:AgentPool:File"] = agents,
             ["Routing:Tenants:File"] = tenants,
         };
+        foreach (var (key, value) in stack.Tokens.Settings)
+        {
+            settings[key] = value;
+        }
         var app = ExecutorServiceHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync(cancellationToken);
         return app;

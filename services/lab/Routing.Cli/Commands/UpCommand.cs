@@ -83,6 +83,7 @@ public static class UpCommand
         table.AddRow("redis", Markup.Escape(stack.EmbeddedRedis is { } embedded ? $"{stack.RedisConnectionString} (embedded Garnet, data in {embedded.DataDirectory})" : stack.RedisConnectionString), "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"OpenAI-compatible endpoint: [bold]{Markup.Escape(stack.ExecutorOpenAiAddress)}[/], API key [bold]{LocalStack.DevApiKey}[/] (tenant '{LocalStack.DevTenant}'), agents: {(agentsFile is null ? "the in-process simulator's" : Markup.Escape(agentsFile))}.");
+        AnsiConsole.MarkupLine($"Budget, policy and memory need this run's tokens ([bold]authorization: Bearer[/] the service-token, or the admin-token for tenant administration), in [bold]{Markup.Escape(stack.Tokens.Directory)}[/].");
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
         Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress} "

@@ -57,6 +57,7 @@ public sealed class LocalStack : IAsyncDisposable
     private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services)
     {
         _embeddedRedis = embeddedRedis;
+        Tokens = RunTokens.Create();
         RedisConnectionString = redisConnectionString;
         Services = services;
     }
@@ -69,6 +70,9 @@ public sealed class LocalStack : IAsyncDisposable
     public EmbeddedRedisServer? EmbeddedRedis => _embeddedRedis;
 
     public IReadOnlyList<LocalService> Services { get; }
+
+    /// <summary>This run's service and admin tokens: budget, policy and memory refuse calls without one.</summary>
+    public RunTokens Tokens { get; }
 
     public LocalService Budget => Find("budget");
 
@@ -121,6 +125,10 @@ public sealed class LocalStack : IAsyncDisposable
                     ["Routing:Service:MetricsPort"] = (anyPorts ? 0 : metricsPort).ToString(CultureInfo.InvariantCulture),
                     [LoggingSetup.FormatKey] = logFormat,
                 };
+                foreach (var (key, value) in stack.Tokens.Settings)
+                {
+                    settings[key] = value;
+                }
                 foreach (var (key, value) in extra?.Invoke(stack, anyPorts) ?? [])
                 {
                     settings[key] = value;
@@ -189,6 +197,7 @@ public sealed class LocalStack : IAsyncDisposable
         }
         _embeddedRedis?.Dispose();
         File.Delete(_tenantsFile);
+        Tokens.Dispose();
     }
 
     /// <summary>The executor with the lab's simulator plugged in (sim: agents, its pool without a file, RunTask); the product image has none.</summary>
