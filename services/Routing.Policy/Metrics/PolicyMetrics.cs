@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Prometheus;
 
 namespace Routing.Policy.Metrics;
@@ -25,7 +24,7 @@ public static class PolicyMetrics
         "routing_policy_deadline_drops_total", "Requests dropped unrun because their deadline passed in the queue.", "version");
 
     public static readonly Counter Decisions = Prometheus.Metrics.CreateCounter(
-        "routing_policy_decisions_total", "Routing decisions by chosen model (bounded label set) and reason.", "model", "reason");
+        "routing_policy_decisions_total", "Routing decisions by chosen model (Routing:Policy:ModelLabels, none for a stop, else other) and reason.", "model", "reason");
 
     public static readonly Counter Requests = Prometheus.Metrics.CreateCounter(
         "routing_policy_requests_total", "Decisions served per model version and role (primary or canary).", "version", "role");
@@ -47,19 +46,4 @@ public static class PolicyMetrics
 
     public static readonly Counter ShadowDropped = Prometheus.Metrics.CreateCounter(
         "routing_policy_shadow_dropped_total", "Shadow scorings skipped because the shadow queue was full or the version retired.", "version");
-}
-
-/// <summary>Caps a label's value set: the first <c>max</c> values get their own series, later ones share "other".</summary>
-public sealed class BoundedLabels(int max)
-{
-    private readonly ConcurrentDictionary<string, string> _labels = new(StringComparer.Ordinal);
-
-    public string For(string value)
-    {
-        if (_labels.TryGetValue(value, out var label))
-        {
-            return label;
-        }
-        return _labels.Count >= max ? "other" : _labels.GetOrAdd(value, value);
-    }
 }
