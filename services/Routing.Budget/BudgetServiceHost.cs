@@ -24,6 +24,7 @@ public static class BudgetServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("budget", BudgetMetrics.Registry);
         builder.Services.AddBudgetLedger();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the budget ledger's Redis is unreachable; if a reservation was in flight its outcome is unknown: retry with the same idempotency_key",

@@ -26,6 +26,7 @@ public static class MemoryServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("memory", MemoryMetrics.Registry);
         builder.Services.AddAuctionMemory();
         builder.Services.AddSingleton(new StorageErrorPolicy(
             "the auction memory's Redis is unreachable; nothing was recorded unless a retry with the same auction_id says replayed",

@@ -10,6 +10,7 @@ using Routing.Kubernetes.Hosting;
 using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
+using Routing.Policy.Metrics;
 
 namespace Routing.Policy;
 
@@ -30,6 +31,7 @@ public static class PolicyServiceHost
         var rollout = new RolloutConfigurationProvider();
         ((IConfigurationBuilder)builder.Configuration).Add(rollout);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("policy", PolicyMetrics.Registry);
         builder.Services.AddPolicyService();
         builder.Services.AddSingleton(rollout);
         builder.Services.AddConfigMapWatch(RolloutSection, sp => new RolloutConsumer(rollout, sp.GetRequiredService<ILogger<RolloutConsumer>>()));

@@ -1,26 +1,28 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.Options;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Policy.V1;
 using Routing.Executor.Options;
+using Routing.ServiceDefaults.Grpc;
 
 namespace Routing.Executor.Pipeline;
 
-/// <summary>gRPC clients of the budget and policy services, one channel each for the process.</summary>
+/// <summary>gRPC clients of the budget and policy services, one channel each for the process, with client metrics.</summary>
 public sealed class ServiceClients : IDisposable
 {
     private readonly GrpcChannel _budget;
     private readonly GrpcChannel _policy;
 
-    public ServiceClients(IOptions<ExecutorOptions> options)
+    public ServiceClients(IOptions<ExecutorOptions> options, GrpcClientMetricsInterceptor metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         _budget = Open(options.Value.BudgetAddress);
         _policy = Open(options.Value.PolicyAddress);
-        Budget = new BudgetService.BudgetServiceClient(_budget);
-        Policy = new PolicyService.PolicyServiceClient(_policy);
+        Budget = new BudgetService.BudgetServiceClient(_budget.Intercept(metrics));
+        Policy = new PolicyService.PolicyServiceClient(_policy.Intercept(metrics));
     }
 
     public BudgetService.BudgetServiceClient Budget { get; }
