@@ -37,6 +37,7 @@ public static class BudgetServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("budget", BudgetMetrics.Registry);
         builder.Services.AddServiceAuth(AdminMethods);
         builder.Services.AddBudgetLedger();
         builder.Services.AddSingleton(new StorageErrorPolicy(

@@ -35,6 +35,7 @@ public static class ExecutorServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("executor", ExecutorMetrics.Registry, AgentPoolMetrics.Registry);
         var http = AddHttpListener(builder);
         builder.Services.AddAgentPool(builder.Configuration);
         // The pool's ConfigMap watched through the API (off unless Routing:AgentPool:Watch:ConfigMap is set):

@@ -27,6 +27,7 @@ public static class MemoryServiceHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("memory", MemoryMetrics.Registry);
         builder.Services.AddServiceAuth();
         builder.Services.AddAuctionMemory();
         builder.Services.AddSingleton(new StorageErrorPolicy(

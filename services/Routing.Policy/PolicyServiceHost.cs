@@ -11,6 +11,7 @@ using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
+using Routing.Policy.Metrics;
 
 namespace Routing.Policy;
 
@@ -31,6 +32,7 @@ public static class PolicyServiceHost
         var rollout = new RolloutConfigurationProvider();
         ((IConfigurationBuilder)builder.Configuration).Add(rollout);
         builder.AddServiceDefaults(DefaultGrpcPort, DefaultMetricsPort);
+        builder.AddServiceMetrics("policy", PolicyMetrics.Registry);
         builder.Services.AddServiceAuth();
         builder.Services.AddPolicyService();
         builder.Services.AddSingleton(rollout);

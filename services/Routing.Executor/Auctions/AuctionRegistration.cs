@@ -1,3 +1,4 @@
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Routing.Contracts.Memory.V1;
@@ -10,6 +11,7 @@ using Routing.Sale.Scoring;
 using Routing.Sale.Weights;
 using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Grpc;
 
 namespace Routing.Executor.Auctions;
 
@@ -32,7 +34,7 @@ public static class AuctionRegistration
         });
         services.AddSingleton<AuctionMemoryChannel>();
         services.AddSingleton<IAuctionMemory>(sp => new GrpcAuctionMemory(
-            new MemoryService.MemoryServiceClient(sp.GetRequiredService<AuctionMemoryChannel>().Channel),
+            new MemoryService.MemoryServiceClient(sp.GetRequiredService<AuctionMemoryChannel>().Channel.Intercept(sp.GetRequiredService<GrpcClientMetricsInterceptor>())),
             TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<ExecutorSaleOptions>>().Value.MemoryTimeoutMilliseconds)));
         services.AddSingleton(sp => new AuctionEngine(
             sp.GetRequiredService<ISaleWeightsSource>(),

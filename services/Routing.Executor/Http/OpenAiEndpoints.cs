@@ -24,6 +24,10 @@ public static class OpenAiEndpoints
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(http);
         var unmatched = app.Services.GetRequiredService<UnmatchedRouteErrors>();
+        // Outermost on the HTTP port, so the duration and status include the unmatched-route answers below.
+        app.Use((context, next) => context.Connection.LocalPort == http.Port
+            ? HttpRequestMetrics.InvokeAsync(context, () => next(context))
+            : next(context));
         app.Use((context, next) => unmatched.InvokeAsync(context, () => next(context)));
         // The OpenAI paths answer only on the HTTP port, as gRPC answers only on its own.
         app.Use((context, next) =>

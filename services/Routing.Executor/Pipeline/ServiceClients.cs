@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.Options;
@@ -6,23 +7,24 @@ using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Policy.V1;
 using Routing.Executor.Options;
 using Routing.ServiceDefaults.Auth;
+using Routing.ServiceDefaults.Grpc;
 
 namespace Routing.Executor.Pipeline;
 
-/// <summary>gRPC clients of the budget and policy services, one channel each for the process.</summary>
+/// <summary>gRPC clients of the budget and policy services, one channel each for the process, with client metrics.</summary>
 public sealed class ServiceClients : IDisposable
 {
     private readonly GrpcChannel _budget;
     private readonly GrpcChannel _policy;
 
-    public ServiceClients(IOptions<ExecutorOptions> options, ServiceTokens tokens)
+    public ServiceClients(IOptions<ExecutorOptions> options, ServiceTokens tokens, GrpcClientMetricsInterceptor metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokens);
         _budget = Open(options.Value.BudgetAddress, tokens);
         _policy = Open(options.Value.PolicyAddress, tokens);
-        Budget = new BudgetService.BudgetServiceClient(_budget);
-        Policy = new PolicyService.PolicyServiceClient(_policy);
+        Budget = new BudgetService.BudgetServiceClient(_budget.Intercept(metrics));
+        Policy = new PolicyService.PolicyServiceClient(_policy.Intercept(metrics));
     }
 
     public BudgetService.BudgetServiceClient Budget { get; }

@@ -276,8 +276,8 @@ public sealed class StepPipeline
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(result);
-        ExecutorMetrics.BackendRequests.WithLabels(step.Agent.Name, "ok").Inc();
         var cost = StepCosts.Actual(step.Agent, result.Usage);
+        ExecutorMetrics.RecordBackendCall(step.Agent.Name, "ok", backendElapsed, result.Usage, cost);
         var response = new StepResponse
         {
             Content = result.Content,
@@ -341,9 +341,9 @@ public sealed class StepPipeline
             BackendFailure.BadResponse => "bad_response",
             _ => "rejected",
         };
-        ExecutorMetrics.BackendRequests.WithLabels(step.Agent.Name, label).Inc();
         long charged = 0;
         long remaining = -1;
+        ExecutorMetrics.RecordBackendCall(step.Agent.Name, label, backendElapsed, null, backend.MayHaveBeenBilled ? step.ReservedMicros : 0);
         if (backend.MayHaveBeenBilled)
         {
             charged = step.ReservedMicros;

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Routing.Contracts.Policy.V1;
 using Routing.Policy.Batching;
 using Routing.Policy.Grpc;
 using Routing.Policy.Metrics;
 using Routing.Policy.Models;
+using Routing.Policy.Options;
+using Routing.ServiceDefaults.Metrics;
 
 namespace Routing.Policy.Decisions;
 
@@ -13,16 +16,19 @@ namespace Routing.Policy.Decisions;
 /// apply the constraints, record metrics, and score the shadow version beside it. Failures are
 /// <see cref="RpcException"/>s with the status a caller can act on.
 /// </summary>
-public sealed class PolicyRouter(ModelRegistry registry)
+public sealed class PolicyRouter(ModelRegistry registry, IOptions<PolicyOptions> options)
 {
     /// <summary>A request that reaches a version retired under it is retried on the new set this many times.</summary>
     private const int Attempts = 3;
 
     private static readonly string[] ReasonLabels = ["unspecified", "policy", "budget_mask", "large_cap", "stop_no_model_fits"];
 
-    private readonly BoundedLabels _modelLabels = new(64);
+    /// <summary>Label of a decision that stops the task (no candidate chosen).</summary>
+    private const string NoModel = "none";
 
-    /// <summary>Decision counters by model name, one per reason, so a decision costs one lookup and no label array.</summary>
+    private readonly BoundedLabels _modelLabels = new([.. options.Value.ModelLabels, NoModel]);
+
+    /// <summary>Decision counters by model label, one per reason, so a decision costs one lookup and no label array.</summary>
     private readonly ConcurrentDictionary<string, Prometheus.Counter.Child[]> _decisionCounters = new(StringComparer.Ordinal);
 
     public async ValueTask<RouteResponse> RouteAsync(RouteRequest request, DateTime deadline, CancellationToken cancellationToken)
@@ -71,7 +77,7 @@ public sealed class PolicyRouter(ModelRegistry registry)
                 response.Probabilities.Add(probabilities);
 
                 (isCanary ? model.CanaryRequests : model.PrimaryRequests).Inc();
-                DecisionCounter(response.Stop ? "none" : response.Model, decision.Reason).Inc();
+                DecisionCounter(response.Stop ? NoModel : response.Model, decision.Reason).Inc();
                 if (set.Shadow is { } shadow && !ReferenceEquals(shadow, model))
                 {
                     _ = ScoreShadowAsync(shadow, request, decision.CandidateIndex);
@@ -89,19 +95,16 @@ public sealed class PolicyRouter(ModelRegistry registry)
 
     private Prometheus.Counter.Child DecisionCounter(string model, DecisionReason reason)
     {
-        if (!_decisionCounters.TryGetValue(model, out var counters))
+        // Keyed by label, not by name: unknown names all share the "other" entry, so the cache stays bounded too.
+        var label = _modelLabels.For(model);
+        if (!_decisionCounters.TryGetValue(label, out var counters))
         {
-            var label = _modelLabels.For(model);
             counters = new Prometheus.Counter.Child[ReasonLabels.Length];
             for (var r = 0; r < counters.Length; r++)
             {
                 counters[r] = PolicyMetrics.Decisions.WithLabels(label, ReasonLabels[r]);
             }
-            // Names beyond the label cap share "other" and are not cached, so the cache stays bounded too.
-            if (label != "other")
-            {
-                _decisionCounters.TryAdd(model, counters);
-            }
+            _decisionCounters.TryAdd(label, counters);
         }
         return counters[(int)reason];
     }

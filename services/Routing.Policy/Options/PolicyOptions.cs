@@ -56,6 +56,13 @@ public sealed class PolicyOptions
     [Range(1, 65_536)]
     public int MaxStreamInFlight { get; set; } = 1_024;
 
+    /// <summary>
+    /// Candidate names that get their own <c>model</c> label on <c>routing_policy_decisions_total</c> (the agent
+    /// pool's names); any other name a caller sends is counted as <c>other</c>, so callers cannot grow the series.
+    /// </summary>
+    [MaxLength(256)]
+    public List<string> ModelLabels { get; set; } = [];
+
     [Required]
     public BatchingOptions Batching { get; set; } = new();
 }

@@ -6,9 +6,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Routing.ServiceDefaults.Grpc;
+using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Options;
 
 namespace Routing.ServiceDefaults.Hosting;
@@ -46,7 +49,12 @@ public static class ServiceDefaultsExtensions
         });
 
         LoggingSetup.Configure(builder.Logging, builder.Configuration);
-        builder.Services.AddGrpc();
+        // A host that does not name its registries (AddServiceMetrics) still gets one of its own.
+        builder.Services.TryAddSingleton(new ServiceMetrics(
+            builder.Environment.ApplicationName, IncludeProcessMetrics(builder.Configuration), Prometheus.Metrics.NewCustomRegistry()));
+        builder.Services.AddSingleton<GrpcClientMetricsInterceptor>();
+        // Added before any service's own interceptors, so it is outermost and records the final status code.
+        builder.Services.AddGrpc(o => o.Interceptors.Add<GrpcServerMetricsInterceptor>());
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>
             {
@@ -55,6 +63,18 @@ public static class ServiceDefaultsExtensions
             })
             // Liveness needs one check that always passes: a service with no checks reports UNKNOWN.
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+        return builder;
+    }
+
+    /// <summary>
+    /// The registries this service's metrics port serves: <paramref name="registries"/> hold the service's own
+    /// metrics (the first one also gets the gRPC and build-info metrics); named <paramref name="service"/> in
+    /// <c>routing_build_info</c>. Call after <see cref="AddServiceDefaults"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceMetrics(this WebApplicationBuilder builder, string service, params CollectorRegistry[] registries)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton(new ServiceMetrics(service, IncludeProcessMetrics(builder.Configuration), registries)));
         return builder;
     }
 
@@ -81,11 +101,14 @@ public static class ServiceDefaultsExtensions
         });
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapMetrics();
+        app.MapGet("/metrics", new RequestDelegate(app.Services.GetRequiredService<ServiceMetrics>().ExportAsync));
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready) });
         return app;
     }
+
+    private static bool IncludeProcessMetrics(IConfiguration configuration) =>
+        configuration.GetValue(ServiceMetrics.IncludeProcessMetricsKey, true);
 
     /// <summary>Ports are needed before the host is built, so they are bound and validated here, not on start.</summary>
     private static ServiceEndpointOptions ResolveEndpoint(IConfiguration configuration, int defaultGrpcPort, int defaultMetricsPort)

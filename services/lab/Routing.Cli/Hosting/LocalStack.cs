@@ -13,6 +13,7 @@ using Routing.Memory;
 using Routing.Policy;
 using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
+using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Options;
 using Routing.Simulation.Hosting;
 
@@ -45,7 +46,7 @@ public sealed class LocalStack : IAsyncDisposable
         Func<LocalStack, bool, Dictionary<string, string?>>? Settings)[] Catalog =
     [
         ("budget", BudgetServiceHost.DefaultGrpcPort, BudgetServiceHost.DefaultMetricsPort, BudgetServiceHost.Build, null),
-        ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build, null),
+        ("policy", PolicyServiceHost.DefaultGrpcPort, PolicyServiceHost.DefaultMetricsPort, PolicyServiceHost.Build, (_, _) => PolicySettings()),
         ("memory", MemoryServiceHost.DefaultGrpcPort, MemoryServiceHost.DefaultMetricsPort, MemoryServiceHost.Build, null),
         ("executor", ExecutorServiceHost.DefaultGrpcPort, ExecutorServiceHost.DefaultMetricsPort, BuildExecutor, ExecutorSettings),
     ];
@@ -124,6 +125,8 @@ public sealed class LocalStack : IAsyncDisposable
                     ["Routing:Service:GrpcPort"] = (anyPorts ? 0 : grpcPort).ToString(CultureInfo.InvariantCulture),
                     ["Routing:Service:MetricsPort"] = (anyPorts ? 0 : metricsPort).ToString(CultureInfo.InvariantCulture),
                     [LoggingSetup.FormatKey] = logFormat,
+                    // Every service shares this process: the process and runtime metrics are served once, by the first.
+                    [ServiceMetrics.IncludeProcessMetricsKey] = services.Count == 0 ? "true" : "false",
                 };
                 foreach (var (key, value) in stack.Tokens.Settings)
                 {
@@ -216,6 +219,24 @@ public sealed class LocalStack : IAsyncDisposable
         ["Routing:AgentPool:File"] = Path.GetFullPath(agentsFile),
         ["Routing:AgentPool:UseSimulator"] = "false",
     };
+
+    /// <summary>
+    /// The simulator's agent names label the policy's decisions (the executor sends them as candidates); the
+    /// names of an agent pool file passed with executor overrides count as <c>other</c>.
+    /// </summary>
+    private static Dictionary<string, string?> PolicySettings()
+    {
+        var settings = new Dictionary<string, string?>();
+        var model = Routing.Simulation.SimulatorModel.Default;
+        foreach (var pool in new[] { model.SalePool, model.StepPair })
+        {
+            for (var i = 0; i < pool.Count; i++)
+            {
+                settings[$"Routing:Policy:ModelLabels:{settings.Count}"] = pool[i].Name;
+            }
+        }
+        return settings;
+    }
 
     /// <summary>The executor talks to the services started before it and serves the simulator's agents in-process.</summary>
     private static Dictionary<string, string?> ExecutorSettings(LocalStack stack, bool anyPorts) => new()
