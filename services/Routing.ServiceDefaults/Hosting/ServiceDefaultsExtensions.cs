@@ -10,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Tracing;
 
 namespace Routing.ServiceDefaults.Hosting;
 
@@ -46,6 +47,7 @@ public static class ServiceDefaultsExtensions
         });
 
         LoggingSetup.Configure(builder.Logging, builder.Configuration);
+        builder.AddRoutingTracing();
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>

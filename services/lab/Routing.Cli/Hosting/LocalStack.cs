@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Trace;
 using Routing.Budget;
 using Routing.EmbeddedRedis;
 using Routing.Executor;
@@ -14,6 +15,7 @@ using Routing.Policy;
 using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Tracing;
 
 namespace Routing.Cli.Hosting;
 
@@ -53,9 +55,13 @@ public sealed class LocalStack : IAsyncDisposable
 
     private readonly EmbeddedRedisServer? _embeddedRedis;
 
-    private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services)
+    /// <summary>The process's one tracer provider; null when no OTLP endpoint is configured.</summary>
+    private readonly TracerProvider? _tracing;
+
+    private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services, TracerProvider? tracing)
     {
         _embeddedRedis = embeddedRedis;
+        _tracing = tracing;
         RedisConnectionString = redisConnectionString;
         Services = services;
     }
@@ -106,7 +112,10 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         var services = new List<LocalService>();
-        var stack = new LocalStack(embedded, redisConnectionString, services);
+        // Four hosts in one process: a provider per host would record every span four times (their listeners are
+        // process-wide), so the hosts trace nothing themselves and one provider here traces them all.
+        var tracing = TracingSetup.ProcessProvider(new ConfigurationBuilder().AddEnvironmentVariables().Build(), "routing-up");
+        var stack = new LocalStack(embedded, redisConnectionString, services, tracing);
         try
         {
             File.WriteAllText(stack._tenantsFile, tenants);
@@ -119,6 +128,7 @@ public sealed class LocalStack : IAsyncDisposable
                     ["Routing:Service:GrpcPort"] = (anyPorts ? 0 : grpcPort).ToString(CultureInfo.InvariantCulture),
                     ["Routing:Service:MetricsPort"] = (anyPorts ? 0 : metricsPort).ToString(CultureInfo.InvariantCulture),
                     [LoggingSetup.FormatKey] = logFormat,
+                    [TracingSetup.EnabledKey] = "false",
                 };
                 foreach (var (key, value) in extra?.Invoke(stack, anyPorts) ?? [])
                 {
@@ -187,6 +197,8 @@ public sealed class LocalStack : IAsyncDisposable
             await Services[i].App.DisposeAsync();
         }
         _embeddedRedis?.Dispose();
+        // Flushes the spans still batched for export.
+        _tracing?.Dispose();
         File.Delete(_tenantsFile);
     }
 
