@@ -321,12 +321,25 @@ for scenario in ("gpu.yaml", "values-gpu.yaml"):
 gm = [v["mountPath"] for v in load("gpu.yaml")[("Deployment", "routing-policy")]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]]
 if "/models" not in gm or env(load("gpu.yaml")[("Deployment", "routing-policy")]).get("Routing__Policy__ModelDirectory") != "/models":
     problems.append("gpu scenario: the model PVC is not mounted at Routing__Policy__ModelDirectory")
+# Tracing: off by default (no OTEL_* at all, so the services start no tracer); with an endpoint, every service
+# deployment carries the standard variables and its own service name.
+services = ("budget", "policy", "memory", "executor")
+for s in services:
+    if any(k.startswith("OTEL_") for k in env(d[("Deployment", f"routing-{s}")])):
+        problems.append(f"defaults: routing-{s} has OTEL_* variables with tracing.otlpEndpoint empty")
+    t = env(load("monitoring.yaml")[("Deployment", f"routing-{s}")])
+    want = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_SERVICE_NAME": f"routing-{s}", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+    for k, v in want.items():
+        if t.get(k) != v:
+            problems.append(f"monitoring scenario: routing-{s} has {k}={t.get(k)!r}, not {v!r}")
 for p in problems:
     print("   ", p)
 sys.exit(1 if problems else 0)
 PY
   ok "policy and memory: Deployment, headless Service, PDB, NetworkPolicy (executor/trainer only), policy HPA and bundled model; memory on Redis"
   ok "GPU (values-gpu.yaml, ci/gpu-values.yaml): policy nodeSelector, nvidia.com/gpu toleration and limit, -gpu image, Cuda; nothing else on GPUs"
+  ok "tracing: no OTEL_* by default; with tracing.otlpEndpoint every service has the OTLP endpoint, protocol, its name and the sampler"
 }
 
 check_executor_and_watchers() {
@@ -614,6 +627,9 @@ policy.autoscaling.targetCPUUtilizationPercentage=0|HPA target must be positive
 memory.ports.grpc=0|port out of range
 memory.config.changePollMilliseconds=1|change-log poll below the service's minimum
 memory.securityContext.readOnlyRootFilesystem=false|writable root filesystem
+tracing.otlpEndpoint=otel:4317|OTLP endpoint without a scheme
+tracing.protocol=http/json|OTLP protocol the .NET exporter does not speak
+tracing.samplerArg=2|sampled fraction above 1
 monitoring.prometheusRule.alerts.policyQueueSaturation.thresholdRatio=1.5|saturation share above 1
 executor.ports.http=0|executor HTTP port out of range
 executor.tenants.tenants[0].name=acme executor.tenants.tenants[0].apiKeySha256[0]=sk-plaintext-key|a plaintext key instead of its SHA-256

@@ -112,6 +112,26 @@ Kubernetes' $(VAR) expansion of an env var read from the Secret, so it appears i
 {{- end }}
 
 {{/*
+OpenTelemetry variables of one Routing service (dict: ctx, component); none when tracing.otlpEndpoint is empty,
+which leaves tracing off. The services read only the standard OTEL_* names.
+*/}}
+{{- define "routing.tracing.env" -}}
+{{- $t := .ctx.Values.tracing }}
+{{- if $t.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $t.protocol | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ printf "routing-%s" .component | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $t.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.samplerArg | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
 PromQL label matcher for one component's scrape job. A ServiceMonitor names the job after the Service it
 selects, and the Service is named <fullname>-<component>.
 */}}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Routing.Backends;
+using Routing.Backends.Tracing;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Executor.V1;
@@ -105,7 +106,7 @@ public sealed class AuctionRunner(
                 TaskId = request.TaskId,
                 TaskText = taskText,
                 Domain = request.Domain,
-                Agents = [.. agents.Select(a => new AuctionAgent(a, new LedgeredAuctionBackend(a, pool.BackendFor(a), envelope)))],
+                Agents = [.. agents.Select(a => new AuctionAgent(a, new LedgeredAuctionBackend(a, new TracedChatBackend(a, pool.BackendFor(a)), envelope)))],
             }, cancellationToken);
         }
         catch (Exception e)

@@ -38,24 +38,13 @@ public sealed class LedgeredAuctionBackend(AgentDefinition agent, IChatBackend i
         ChatUsage? usage = null;
         try
         {
-            await using var chunks = inner.StreamAsync(call, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            while (true)
+            var failing = inner.StreamAsync(call, cancellationToken).OnFailure(e =>
             {
-                ChatChunk chunk;
-                try
-                {
-                    if (!await chunks.MoveNextAsync())
-                    {
-                        break;
-                    }
-                    chunk = chunks.Current;
-                }
-                catch (Exception e)
-                {
-                    settled = true;
-                    Fail(claim, e);
-                    throw;
-                }
+                settled = true;
+                Fail(claim, e);
+            }, cancellationToken);
+            await foreach (var chunk in failing)
+            {
                 usage = chunk.Usage ?? usage;
                 yield return chunk;
             }

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Routing.Backends;
+using Routing.Backends.Tracing;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
 using Routing.Contracts.Executor.V1;
@@ -239,7 +240,7 @@ public sealed class StepPipeline
             StepIndex = state.Started - 1,
             Agent = agent,
             LargestTier = catalog.Ordered.Max(a => a.Tier),
-            Backend = _pool.BackendFor(agent),
+            Backend = new TracedChatBackend(agent, _pool.BackendFor(agent)),
             Call = call,
             Decision = decision,
             CostPreference = command.CostPreference,
@@ -252,6 +253,7 @@ public sealed class StepPipeline
             Claim = claim,
             StartedAt = started,
         };
+        StepTracing.Routed(step);
         if (claim is not null)
         {
             // Write-ahead: a retry that finds this attempt's owner dead settles this reservation at its amount
@@ -278,6 +280,7 @@ public sealed class StepPipeline
         ArgumentNullException.ThrowIfNull(result);
         var cost = StepCosts.Actual(step.Agent, result.Usage);
         ExecutorMetrics.RecordBackendCall(step.Agent.Name, "ok", backendElapsed, result.Usage, cost);
+        StepTracing.Settled(cost);
         var response = new StepResponse
         {
             Content = result.Content,
@@ -353,6 +356,7 @@ public sealed class StepPipeline
         {
             remaining = await ReleaseAsync(step);
         }
+        StepTracing.Settled(charged);
         var elapsed = Stopwatch.GetElapsedTime(step.StartedAt);
         // No history (the step did not complete); the key is freed so that a retry runs the step again.
         await using (step.Claim)

@@ -13,6 +13,7 @@ using Prometheus;
 using Routing.ServiceDefaults.Grpc;
 using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Tracing;
 
 namespace Routing.ServiceDefaults.Hosting;
 
@@ -49,6 +50,7 @@ public static class ServiceDefaultsExtensions
         });
 
         LoggingSetup.Configure(builder.Logging, builder.Configuration);
+        builder.AddRoutingTracing();
         // A host that does not name its registries (AddServiceMetrics) still gets one of its own.
         builder.Services.TryAddSingleton(new ServiceMetrics(
             builder.Environment.ApplicationName, IncludeProcessMetrics(builder.Configuration), Prometheus.Metrics.NewCustomRegistry()));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Trace;
 using Routing.Budget;
 using Routing.EmbeddedRedis;
 using Routing.Executor;
@@ -15,6 +16,7 @@ using Routing.ServiceDefaults;
 using Routing.ServiceDefaults.Hosting;
 using Routing.ServiceDefaults.Metrics;
 using Routing.ServiceDefaults.Options;
+using Routing.ServiceDefaults.Tracing;
 using Routing.Simulation.Hosting;
 
 namespace Routing.Cli.Hosting;
@@ -55,10 +57,14 @@ public sealed class LocalStack : IAsyncDisposable
 
     private readonly EmbeddedRedisServer? _embeddedRedis;
 
-    private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services)
+    /// <summary>The process's one tracer provider; null when no OTLP endpoint is configured.</summary>
+    private readonly TracerProvider? _tracing;
+
+    private LocalStack(EmbeddedRedisServer? embeddedRedis, string redisConnectionString, IReadOnlyList<LocalService> services, TracerProvider? tracing)
     {
         _embeddedRedis = embeddedRedis;
         Tokens = RunTokens.Create();
+        _tracing = tracing;
         RedisConnectionString = redisConnectionString;
         Services = services;
     }
@@ -112,7 +118,10 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         var services = new List<LocalService>();
-        var stack = new LocalStack(embedded, redisConnectionString, services);
+        // Four hosts in one process: a provider per host would record every span four times (their listeners are
+        // process-wide), so the hosts trace nothing themselves and one provider here traces them all.
+        var tracing = TracingSetup.ProcessProvider(new ConfigurationBuilder().AddEnvironmentVariables().Build(), "routing-up");
+        var stack = new LocalStack(embedded, redisConnectionString, services, tracing);
         try
         {
             File.WriteAllText(stack._tenantsFile, tenants);
@@ -127,6 +136,7 @@ public sealed class LocalStack : IAsyncDisposable
                     [LoggingSetup.FormatKey] = logFormat,
                     // Every service shares this process: the process and runtime metrics are served once, by the first.
                     [ServiceMetrics.IncludeProcessMetricsKey] = services.Count == 0 ? "true" : "false",
+                    [TracingSetup.EnabledKey] = "false",
                 };
                 foreach (var (key, value) in stack.Tokens.Settings)
                 {
@@ -199,6 +209,8 @@ public sealed class LocalStack : IAsyncDisposable
             await Services[i].App.DisposeAsync();
         }
         _embeddedRedis?.Dispose();
+        // Flushes the spans still batched for export.
+        _tracing?.Dispose();
         File.Delete(_tenantsFile);
         Tokens.Dispose();
     }
