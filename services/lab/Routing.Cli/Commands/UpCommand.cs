@@ -87,6 +87,6 @@ public static class UpCommand
         AnsiConsole.MarkupLine("Routing is up. Press [bold]Ctrl-C[/] to stop.");
         // A plain line that scripts and tests can wait for.
         Console.WriteLine("READY " + string.Join(' ', stack.Services.Select(s => $"{s.Name}={s.GrpcAddress}")) + $" openai={stack.ExecutorOpenAiAddress} "
-            + string.Join(' ', stack.Services.Select(s => $"{s.Name}_metrics={s.MetricsAddress}")));
+            + string.Join(' ', stack.Services.Select(s => $"{s.Name}_metrics={s.MetricsAddress}")) + $" tokens={stack.Tokens.Directory}");
     }
 }

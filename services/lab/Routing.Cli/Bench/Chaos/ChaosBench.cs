@@ -3,6 +3,7 @@ using System.Globalization;
 using Grpc.Net.Client;
 using Routing.Cli.Hosting;
 using Routing.Contracts.Budget.V1;
+using Routing.ServiceDefaults.Auth;
 using Routing.ServiceDefaults.Hosting;
 
 namespace Routing.Cli.Bench.Chaos;
@@ -122,7 +123,7 @@ public static class ChaosBench
                 await stop.CancelAsync();
             }
             await agentsRun.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            var ledgers = await LedgersAsync(up.BudgetAddress, clients.TaskIds, cancellationToken);
+            var ledgers = await LedgersAsync(up.BudgetAddress, up.ServiceToken, clients.TaskIds, cancellationToken);
             var steps = clients.Steps.ToList();
             var findings = ChaosAudit.Run(steps, [.. backend.Calls], ledgers, restarts, CallCostMicros);
             return new ChaosReport(
@@ -165,9 +166,10 @@ public static class ChaosBench
     }
 
     /// <summary>Every task's ledger, read from the budget service of the last <c>routing up</c>.</summary>
-    private static async Task<Dictionary<string, ChaosLedger>> LedgersAsync(string budgetAddress, IEnumerable<string> tasks, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, ChaosLedger>> LedgersAsync(
+        string budgetAddress, string serviceToken, IEnumerable<string> tasks, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(budgetAddress);
+        using var channel = GrpcChannel.ForAddress(budgetAddress, new GrpcChannelOptions().WithToken(() => serviceToken));
         var budget = new BudgetService.BudgetServiceClient(channel);
         var ledgers = new Dictionary<string, ChaosLedger>(StringComparer.Ordinal);
         foreach (var task in tasks)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Routing.ServiceDefaults.Auth;
 
 namespace Routing.Cli.Bench.Chaos;
 
@@ -24,6 +25,9 @@ public sealed class RoutingUpProcess : IDisposable
     public string OpenAiAddress => Endpoints["openai"];
 
     public string BudgetAddress => Endpoints["budget"];
+
+    /// <summary>This run's service token (<c>tokens=</c> on the READY line: the directory it is in); each start has new ones.</summary>
+    public string ServiceToken => File.ReadAllText(Path.Combine(Endpoints["tokens"], TokenSet.ServiceTokenFile)).Trim();
 
     /// <summary>Starts <c>routing up --redis … --agents … --any-ports</c> and waits for its READY line.</summary>
     public static async Task<RoutingUpProcess> StartAsync(string redis, string agentsFile, CancellationToken cancellationToken)
