@@ -1,3 +1,4 @@
+using Routing.Contracts.Wire;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -103,7 +104,7 @@ public sealed class AnthropicAgentTests(AnthropicAgentTests.Fixture shared) : IC
                 """, Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("x-api-key", ExecutorStack.AcmeKey);
-        request.Headers.Add(Http.ChatCompletionHeaders.TaskId, taskId);
+        request.Headers.Add(Http.RoutingHeaders.TaskId, taskId);
 
         using var response = await Stack.Http.SendAsync(request);
 

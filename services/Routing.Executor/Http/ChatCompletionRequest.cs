@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Routing.Executor.Pipeline;
 using ChatMessage = Routing.Backends.ChatMessage;
+using Routing.Contracts.Wire;
 
 namespace Routing.Executor.Http;
 
@@ -79,7 +80,7 @@ public static class ChatCompletionRequest
                     : null,
                 MaxTokens = maxTokens ?? 0,
                 MaxTokensField = maxTokensField,
-                Agent = model == ChatCompletionHeaders.RoutedModel ? null : model,
+                Agent = model == RoutingHeaders.RoutedModel ? null : model,
                 AgentField = "model",
                 IdempotencyKey = idempotencyKey,
                 Temperature = temperature,
