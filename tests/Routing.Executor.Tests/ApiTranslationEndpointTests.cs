@@ -1,10 +1,9 @@
-using Routing.Contracts.Wire;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Routing.Executor.Http;
+using Routing.Contracts.Wire;
 using Routing.Testing;
 using Xunit;
 

@@ -1,7 +1,7 @@
-using Routing.Contracts.Wire;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Executor.Http;
 using Routing.Testing;
 using Xunit;

@@ -1,7 +1,7 @@
-using Routing.Contracts.Wire;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Routing.Contracts.Wire;
 
 namespace Routing.Simulation.Server.Tests;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using ChatMessage = Routing.Backends.ChatMessage;
-using Routing.Contracts.Wire;
 
 namespace Routing.Executor.Http;
 

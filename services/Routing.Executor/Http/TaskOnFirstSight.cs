@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Routing.Backends;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
 using ExecutorOpenTaskRequest = Routing.Contracts.Executor.V1.OpenTaskRequest;
-using Routing.Contracts.Wire;
 
 namespace Routing.Executor.Http;
 

@@ -1,5 +1,5 @@
-using Routing.Contracts.Wire;
 using System.Text.Json;
+using Routing.Contracts.Wire;
 
 namespace Routing.Simulation.Server;
 

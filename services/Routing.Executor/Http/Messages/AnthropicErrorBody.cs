@@ -1,5 +1,5 @@
-using Routing.Contracts.Wire;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 
 namespace Routing.Executor.Http.Messages;
 
