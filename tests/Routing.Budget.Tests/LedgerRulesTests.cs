@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
+using Routing.Contracts.Wire;
 using Xunit;
 
 namespace Routing.Budget.Tests;
@@ -65,8 +66,8 @@ public sealed class LedgerRulesTests(SharedBudgetService service) : IClassFixtur
         var error = await Assert.ThrowsAsync<RpcException>(() => Reserve("a", 300, "k2"));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal("200", error.Trailers.GetValue(Grpc.BudgetGrpcService.RemainingTrailer));
-        Assert.Equal("task_limit", error.Trailers.GetValue(Grpc.BudgetGrpcService.RefusalTrailer));
+        Assert.Equal("200", error.Trailers.GetValue(RoutingTrailers.RemainingMicros));
+        Assert.Equal("task_limit", error.Trailers.GetValue(RoutingTrailers.Refusal));
         Assert.Contains("amount_micros 300", error.Status.Detail, StringComparison.Ordinal);
     }
 
@@ -270,7 +271,7 @@ public sealed class LedgerRulesTests(SharedBudgetService service) : IClassFixtur
 
         Assert.Equal(0, first.Budget.LargeCallsLeft);
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal("large_call_cap", error.Trailers.GetValue(Grpc.BudgetGrpcService.RefusalTrailer));
+        Assert.Equal("large_call_cap", error.Trailers.GetValue(RoutingTrailers.Refusal));
         Assert.Equal(800, small.Budget.RemainingMicros);
     }
 
@@ -288,8 +289,8 @@ public sealed class LedgerRulesTests(SharedBudgetService service) : IClassFixtur
         var tenant = await _client.GetTenantAsync(new GetTenantRequest { Tenant = _tenant });
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal("tenant_ceiling", error.Trailers.GetValue(Grpc.BudgetGrpcService.RefusalTrailer));
-        Assert.Equal("400", error.Trailers.GetValue(Grpc.BudgetGrpcService.RemainingTrailer));
+        Assert.Equal("tenant_ceiling", error.Trailers.GetValue(RoutingTrailers.Refusal));
+        Assert.Equal("400", error.Trailers.GetValue(RoutingTrailers.RemainingMicros));
         Assert.Equal(400, fits.AmountMicros);
         Assert.Equal(600, tenant.WindowCommittedMicros);
         Assert.Equal(400, tenant.ReservedMicros);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Testing;
 using Xunit;
 
@@ -103,7 +104,7 @@ public sealed class AnthropicAgentTests(AnthropicAgentTests.Fixture shared) : IC
                 """, Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("x-api-key", ExecutorStack.AcmeKey);
-        request.Headers.Add(Http.ChatCompletionHeaders.TaskId, taskId);
+        request.Headers.Add(RoutingHeaders.TaskId, taskId);
 
         using var response = await Stack.Http.SendAsync(request);
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Routing.Executor.Http;
+using Routing.Contracts.Wire;
 using Routing.Testing;
 using Xunit;
 
@@ -120,7 +120,7 @@ public sealed class ApiTranslationEndpointTests(SharedExecutorStack shared) : IC
         HttpRequestMessage Keyed()
         {
             var request = Request("v1/messages", taskId, body, anthropic: true);
-            request.Headers.Add(ChatCompletionHeaders.IdempotencyKey, "stream-1");
+            request.Headers.Add(RoutingHeaders.IdempotencyKey, "stream-1");
             return request;
         }
 
@@ -140,7 +140,7 @@ public sealed class ApiTranslationEndpointTests(SharedExecutorStack shared) : IC
         Assert.Equal("call_3", replay[5].Data.GetProperty("content_block").GetProperty("id").GetString());
         Assert.Equal(events[0].Data.GetProperty("message").GetProperty("id").GetString(), replay[0].Data.GetProperty("message").GetProperty("id").GetString());
         Assert.True(replay[8].Data.GetProperty("routing").GetProperty("replayed").GetBoolean());
-        Assert.Equal(1, Stack.Backend.Requests.Count(r => r.Headers.TryGetValue(ChatCompletionHeaders.TaskId, out var t) && t == taskId));
+        Assert.Equal(1, Stack.Backend.Requests.Count(r => r.Headers.TryGetValue(RoutingHeaders.TaskId, out var t) && t == taskId));
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class ApiTranslationEndpointTests(SharedExecutorStack shared) : IC
     private static HttpRequestMessage Request(string path, string taskId, string body, bool anthropic = false, string? key = ExecutorStack.AcmeKey)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add(ChatCompletionHeaders.TaskId, taskId);
+        request.Headers.Add(RoutingHeaders.TaskId, taskId);
         if (key is not null && anthropic)
         {
             request.Headers.Add("x-api-key", key);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Routing.Budget;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Wire;
 using Routing.Executor.Episodes;
 using Routing.Executor.Http;
 using Routing.Executor.Tenancy;
@@ -140,7 +141,7 @@ public sealed class ExecutorStack : IAsyncDisposable
     public HttpRequestMessage ChatRequest(string taskId, string body, string? key = AcmeKey)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Add(ChatCompletionHeaders.TaskId, taskId);
+        request.Headers.Add(RoutingHeaders.TaskId, taskId);
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);

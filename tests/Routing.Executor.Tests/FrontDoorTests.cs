@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
+using Routing.Contracts.Wire;
 using Routing.Executor.Http;
 using Routing.Executor.Tenancy;
 using Routing.Testing;
@@ -26,7 +27,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
     {
         var taskId = ExecutorStack.NewTaskId();
         using var request = Stack.ChatRequest(taskId, """{"model":"small","messages":[{"role":"user","content":"hi"}]}""", ExecutorStack.GlobexKey);
-        request.Headers.Add(ChatCompletionHeaders.BudgetMicros, "4321");
+        request.Headers.Add(RoutingHeaders.BudgetMicros, "4321");
 
         using var response = await Stack.Http.SendAsync(request);
 
@@ -42,7 +43,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("false", response.Headers.GetValues(OpenAiErrorBody.ShouldRetryHeader).Single());
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(ChatCompletionHeaders.BudgetMicros, json.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(RoutingHeaders.BudgetMicros, json.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
         Assert.Equal(Fixture.AcmeRequestBudget - 18, body.RootElement.GetProperty("routing").GetProperty("remaining_micros").GetInt64());
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
-        Assert.Equal(ChatCompletionHeaders.TaskId, error.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(RoutingHeaders.TaskId, error.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]
@@ -85,7 +86,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
 
         // The small agent: $1 per million input tokens, so 1,445 tokens reserve 1,445 µ$ more.
         Assert.Equal(StepCostsImageBound(), with - without);
-        var sent = Assert.Single(Stack.Backend.Requests, r => r.Header(ChatCompletionHeaders.TaskId) == withImage);
+        var sent = Assert.Single(Stack.Backend.Requests, r => r.Header(RoutingHeaders.TaskId) == withImage);
         using var json = sent.Json();
         Assert.Equal(JsonDocument.Parse(image).RootElement.GetRawText(), json.RootElement.GetProperty("messages")[0].GetProperty("content")[1].GetRawText());
     }
@@ -104,14 +105,14 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
     public async Task AStreamedToolCallStepIsStoredWithItsCallsAndReplayedWithItsId()
     {
         var taskId = ExecutorStack.NewTaskId();
-        Stack.Backend.Responder = r => r.Header(ChatCompletionHeaders.TaskId) == taskId
+        Stack.Backend.Responder = r => r.Header(RoutingHeaders.TaskId) == taskId
             ? new ScriptedReply { Content = "", ToolCallsJson = WeatherCall, FinishReason = "tool_calls" }
             : new ScriptedReply();
         const string body = """{"model":"small","stream":true,"tool_choice":"required","tools":[{"type":"function","function":{"name":"get_weather","parameters":{}}}],"messages":[{"role":"user","content":"weather?"}]}""";
         HttpRequestMessage Request(string content)
         {
             var request = Stack.ChatRequest(taskId, content);
-            request.Headers.Add(ChatCompletionHeaders.IdempotencyKey, "tool-step");
+            request.Headers.Add(RoutingHeaders.IdempotencyKey, "tool-step");
             return request;
         }
 
@@ -124,7 +125,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
 
         Assert.DoesNotContain(firstChunks, c => c.GetProperty("choices").GetArrayLength() == 0);
         Assert.Equal("get_weather", ToolCallName(firstChunks));
-        Assert.Equal("true", replay.Headers.GetValues(ChatCompletionHeaders.Replay).Single());
+        Assert.Equal("true", replay.Headers.GetValues(RoutingHeaders.Replay).Single());
         Assert.Equal("get_weather", ToolCallName(replayChunks));
         Assert.Equal(firstChunks[0].GetProperty("id").GetString(), replayChunks[0].GetProperty("id").GetString());
         using var plain = JsonDocument.Parse(await plainReplay.Content.ReadAsStringAsync());
@@ -132,7 +133,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
         var call = plain.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0];
         Assert.Equal("call_1", call.GetProperty("id").GetString());
         Assert.Equal("""{"city":"Paris"}""", call.GetProperty("function").GetProperty("arguments").GetString());
-        Assert.Single(Stack.Backend.Requests, r => r.Header(ChatCompletionHeaders.TaskId) == taskId);
+        Assert.Single(Stack.Backend.Requests, r => r.Header(RoutingHeaders.TaskId) == taskId);
     }
 
     [Fact]
@@ -142,7 +143,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
         HttpRequestMessage Request(string content)
         {
             var request = Stack.ChatRequest(taskId, $$"""{"model":"small","messages":[{"role":"user","content":"{{content}}"}]}""");
-            request.Headers.Add(ChatCompletionHeaders.IdempotencyKey, "reused");
+            request.Headers.Add(RoutingHeaders.IdempotencyKey, "reused");
             return request;
         }
 
@@ -153,8 +154,8 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
         using var error = JsonDocument.Parse(await other.Content.ReadAsStringAsync());
-        Assert.Equal(ChatCompletionHeaders.IdempotencyKey, error.RootElement.GetProperty("error").GetProperty("param").GetString());
-        Assert.Equal("true", again.Headers.GetValues(ChatCompletionHeaders.Replay).Single());
+        Assert.Equal(RoutingHeaders.IdempotencyKey, error.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal("true", again.Headers.GetValues(RoutingHeaders.Replay).Single());
     }
 
     [Fact]
@@ -179,7 +180,7 @@ public sealed class FrontDoorTests(FrontDoorTests.Fixture shared) : IClassFixtur
     public async Task AnAgentRefusingWhatTheClientSentIsA400NotToRetry()
     {
         var taskId = ExecutorStack.NewTaskId();
-        Stack.Backend.Responder = r => r.Header(ChatCompletionHeaders.TaskId) == taskId ? ScriptedReply.Error(400, "response_format json_schema is not supported") : new ScriptedReply();
+        Stack.Backend.Responder = r => r.Header(RoutingHeaders.TaskId) == taskId ? ScriptedReply.Error(400, "response_format json_schema is not supported") : new ScriptedReply();
 
         using var response = await Stack.Http.SendAsync(Stack.ChatRequest(taskId, """{"model":"small","messages":[{"role":"user","content":"hi"}]}"""));
         Stack.Backend.Responder = null;

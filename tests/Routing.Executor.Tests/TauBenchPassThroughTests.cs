@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Executor.Http;
 using Routing.Testing;
 using Xunit;
@@ -28,7 +29,7 @@ public sealed class TauBenchPassThroughTests(SharedExecutorStack shared) : IClas
         var conversations = JsonNode.Parse(await File.ReadAllTextAsync(path!))!.AsArray();
         var run = Guid.NewGuid().ToString("N")[..8];
         // The agent reports usage that varies with the prefix, so that the ledger's sum is not a multiple of one step's cost.
-        Stack.Backend.Responder = r => r.Header(ChatCompletionHeaders.TaskId)?.EndsWith(run, StringComparison.Ordinal) == true
+        Stack.Backend.Responder = r => r.Header(RoutingHeaders.TaskId)?.EndsWith(run, StringComparison.Ordinal) == true
             ? new ScriptedReply { PromptTokens = r.Body.Length / 4, CompletionTokens = (r.Body.Length % 97) + 1 }
             : new ScriptedReply();
         var prefixes = 0;
@@ -49,13 +50,13 @@ public sealed class TauBenchPassThroughTests(SharedExecutorStack shared) : IClas
                     var messages = new JsonArray([.. trajectory.Take(end).Select(m => m!.DeepClone())]);
                     var body = new JsonObject { ["model"] = "small", ["max_tokens"] = 64, ["messages"] = messages }.ToJsonString();
                     using var request = Stack.ChatRequest(taskId, body);
-                    request.Headers.Add(ChatCompletionHeaders.BudgetMicros, "100000000");
+                    request.Headers.Add(RoutingHeaders.BudgetMicros, "100000000");
 
                     using var response = await Stack.Http.SendAsync(request);
 
                     Assert.True(response.StatusCode == HttpStatusCode.OK, $"conversation {c}, prefix {end}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                     var received = Stack.Backend.Requests[^1];
-                    Assert.Equal(taskId, received.Header(ChatCompletionHeaders.TaskId));
+                    Assert.Equal(taskId, received.Header(RoutingHeaders.TaskId));
                     var forwarded = JsonNode.Parse(received.Body)!["messages"];
                     Assert.True(Canonical(messages) == Canonical(forwarded), $"conversation {c}, prefix {end}: the agent received other messages");
                     reported += ReportedCost(received.Body.Length);

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Routing.Contracts.Wire;
 
 namespace Routing.Simulation.Server.Tests;
 
@@ -58,7 +59,7 @@ public sealed class ErrorTests(ServerFixture server) : IClassFixture<ServerFixtu
     public async Task HeaderAndMetadataMustNameTheSameTask()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = ServerFixture.Json(ServerFixture.Body("qwen3-4b", "search-0-1")) };
-        request.Headers.Add(ChatRequest.TaskIdHeader, "search-0-2");
+        request.Headers.Add(RoutingHeaders.TaskId, "search-0-2");
         using var response = await server.Client.SendAsync(request);
 
         AssertError(JsonDocument.Parse(await response.Content.ReadAsStringAsync()), (int)response.StatusCode, 400, "metadata.task_id", "task_id_conflict");

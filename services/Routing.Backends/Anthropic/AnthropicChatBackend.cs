@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Routing.Backends.Credentials;
 using Routing.Backends.OpenAi;
+using Routing.Contracts.Wire;
 
 namespace Routing.Backends.Anthropic;
 
@@ -92,7 +93,7 @@ public sealed class AnthropicChatBackend : IChatBackend
         request.Headers.TryAddWithoutValidation(VersionHeader, AnthropicMapping.ApiVersion);
         if (call.TaskId is { } taskId)
         {
-            request.Headers.TryAddWithoutValidation(OpenAiChatBackend.TaskIdHeader, taskId);
+            request.Headers.TryAddWithoutValidation(RoutingHeaders.TaskId, taskId);
         }
 
         if (stream)

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Routing.Backends.Credentials;
+using Routing.Contracts.Wire;
 
 namespace Routing.Backends.OpenAi;
 
@@ -16,9 +17,6 @@ public sealed class OpenAiChatBackend : IChatBackend
 {
     /// <summary>The named <see cref="HttpClient"/> every HTTP agent uses.</summary>
     public const string HttpClientName = "routing-backends";
-
-    /// <summary>Header that names the routing task of a call.</summary>
-    public const string TaskIdHeader = "X-Routing-Task-Id";
 
     /// <summary>
     /// The caller's own cancellation, carried on the request so the circuit breaker can tell a backend that let the
@@ -102,7 +100,7 @@ public sealed class OpenAiChatBackend : IChatBackend
 
         if (call.TaskId is { } taskId)
         {
-            request.Headers.TryAddWithoutValidation(TaskIdHeader, taskId);
+            request.Headers.TryAddWithoutValidation(RoutingHeaders.TaskId, taskId);
         }
 
         if (stream)

@@ -5,6 +5,7 @@ using Routing.Budget.Ledger;
 using Routing.Budget.Options;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Common.V1;
+using Routing.Contracts.Wire;
 using static Routing.Budget.Grpc.RequestValidation;
 using static Routing.ServiceDefaults.Grpc.FieldValidation;
 
@@ -13,12 +14,6 @@ namespace Routing.Budget.Grpc;
 /// <summary>The budget RPCs: validate, run one ledger script, map its outcome to a reply or a status.</summary>
 public sealed class BudgetGrpcService(BudgetLedger ledger, IOptions<BudgetOptions> options) : BudgetService.BudgetServiceBase
 {
-    /// <summary>Trailer with the micro-dollars left under the limit that refused a reservation.</summary>
-    public const string RemainingTrailer = "routing-remaining-micros";
-
-    /// <summary>Trailer naming the limit that refused: task_limit, tenant_ceiling or large_call_cap.</summary>
-    public const string RefusalTrailer = "routing-refusal";
-
     private readonly BudgetOptions _options = options.Value;
 
     public override async Task<TaskLedger> OpenTask(OpenTaskRequest request, ServerCallContext context)
@@ -168,8 +163,8 @@ public sealed class BudgetGrpcService(BudgetLedger ledger, IOptions<BudgetOption
     private static RpcException Refused(string refusal, long remaining, string message) =>
         new(new Status(StatusCode.ResourceExhausted, message), new Metadata
         {
-            { RemainingTrailer, remaining.ToString(CultureInfo.InvariantCulture) },
-            { RefusalTrailer, refusal },
+            { RoutingTrailers.RemainingMicros, remaining.ToString(CultureInfo.InvariantCulture) },
+            { RoutingTrailers.Refusal, refusal },
         });
 
     private static RpcException TaskNotFound(string tenant, string taskId) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 
 namespace Routing.Executor.Grpc;
@@ -7,8 +8,6 @@ namespace Routing.Executor.Grpc;
 /// <summary>The gRPC status of each <see cref="StepFailureKind"/>; budget refusals carry what remains in a trailer.</summary>
 public static class GrpcFailures
 {
-    public const string RemainingTrailer = "routing-remaining-micros";
-
     public static RpcException ToRpc(StepFailure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
@@ -25,7 +24,7 @@ public static class GrpcFailures
         var trailers = new Metadata();
         if (failure.RemainingMicros is { } remaining)
         {
-            trailers.Add(RemainingTrailer, remaining.ToString(CultureInfo.InvariantCulture));
+            trailers.Add(RoutingTrailers.RemainingMicros, remaining.ToString(CultureInfo.InvariantCulture));
         }
         return new RpcException(new Status(code, failure.Message), trailers);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using ChatMessage = Routing.Backends.ChatMessage;
 
@@ -79,7 +80,7 @@ public static class ChatCompletionRequest
                     : null,
                 MaxTokens = maxTokens ?? 0,
                 MaxTokensField = maxTokensField,
-                Agent = model == ChatCompletionHeaders.RoutedModel ? null : model,
+                Agent = model == RoutingHeaders.RoutedModel ? null : model,
                 AgentField = "model",
                 IdempotencyKey = idempotencyKey,
                 Temperature = temperature,

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Routing.Backends;
 using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 
 namespace Routing.Executor.Http;
@@ -39,7 +40,7 @@ public static class ChatCompletionStream
 
         var step = start.Prepared!;
         var id = step.CompletionId;
-        response.Headers[ChatCompletionHeaders.Agent] = step.Agent.Name;
+        response.Headers[RoutingHeaders.Agent] = step.Agent.Name;
         var backendStarted = Stopwatch.GetTimestamp();
         var content = new StringBuilder();
         var logprobs = new List<Routing.Backends.TokenLogprob>();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
@@ -59,7 +60,7 @@ public static class OpenAiEndpoints
         try
         {
             var tenant = services.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
-            var header = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
+            var header = context.Request.Headers[RoutingHeaders.IdempotencyKey].ToString();
             var key = header.Length > 0 ? header : null;
             var parsed = ChatCompletionRequest.Parse(await ReadBodyAsync(context), "", key, CostPreference(context), DeclaredSignals(context));
             var (taskId, openIfMissing) = TaskOnFirstSight.Resolve(context, tenant, services.GetRequiredService<TenantDirectory>().SettingsOf(tenant), key, parsed.Command.Messages);
@@ -95,7 +96,7 @@ public static class OpenAiEndpoints
             json.WriteStartObject();
             json.WriteString("object", "list");
             json.WriteStartArray("data");
-            foreach (var name in new[] { ChatCompletionHeaders.RoutedModel }.Concat(catalog.Ordered.Select(a => a.Name)))
+            foreach (var name in new[] { RoutingHeaders.RoutedModel }.Concat(catalog.Ordered.Select(a => a.Name)))
             {
                 WriteModel(json, name);
             }
@@ -116,9 +117,9 @@ public static class OpenAiEndpoints
         {
             context.RequestServices.GetRequiredService<TenantAuthenticator>().Authenticate(context.Request.Headers.Authorization);
             var catalog = context.RequestServices.GetRequiredService<StepPipeline>().Catalog;
-            if (id != ChatCompletionHeaders.RoutedModel && catalog.Find(id) is null)
+            if (id != RoutingHeaders.RoutedModel && catalog.Find(id) is null)
             {
-                throw new OpenAiRequestException(new OpenAiErrorBody(404, $"The model '{id}' does not exist: this executor serves '{ChatCompletionHeaders.RoutedModel}' (routed) and its agents (GET /v1/models).",
+                throw new OpenAiRequestException(new OpenAiErrorBody(404, $"The model '{id}' does not exist: this executor serves '{RoutingHeaders.RoutedModel}' (routed) and its agents (GET /v1/models).",
                     "invalid_request_error", "model", "model_not_found"));
             }
             context.Response.ContentType = "application/json";
@@ -196,21 +197,21 @@ public static class OpenAiEndpoints
 
     internal static double? CostPreference(HttpContext context)
     {
-        var value = context.Request.Headers[ChatCompletionHeaders.CostPreference].ToString();
+        var value = context.Request.Headers[RoutingHeaders.CostPreference].ToString();
         if (value.Length == 0)
         {
             return null;
         }
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var lambda)
             ? lambda
-            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.CostPreference, $"Header '{ChatCompletionHeaders.CostPreference}' must be a number ≥ 0 (got '{value}')."));
+            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(RoutingHeaders.CostPreference, $"Header '{RoutingHeaders.CostPreference}' must be a number ≥ 0 (got '{value}')."));
     }
 
     /// <summary>What an HTTP caller may declare about its context and last tool call, as gRPC's <c>signals</c> carry it.</summary>
     internal static Pipeline.StepSignals? DeclaredSignals(HttpContext context)
     {
-        var contextTokens = DeclaredCount(context, ChatCompletionHeaders.ContextTokens, StepPipeline.MaxContextTokens);
-        var retries = DeclaredCount(context, ChatCompletionHeaders.RetryCount, int.MaxValue);
+        var contextTokens = DeclaredCount(context, RoutingHeaders.ContextTokens, StepPipeline.MaxContextTokens);
+        var retries = DeclaredCount(context, RoutingHeaders.RetryCount, int.MaxValue);
         return contextTokens is null && retries is null
             ? null
             : new Pipeline.StepSignals(Retried: retries > 0, ContextTokens: contextTokens, RetryCount: retries is { } r ? (int)r : null);
@@ -239,10 +240,10 @@ public static class OpenAiEndpoints
     {
         if (step.Replayed)
         {
-            response.Headers[ChatCompletionHeaders.Replay] = "true";
+            response.Headers[RoutingHeaders.Replay] = "true";
         }
-        response.Headers[ChatCompletionHeaders.Agent] = step.Decision.Agent;
-        response.Headers[ChatCompletionHeaders.CostMicros] = step.CostMicros.ToString(CultureInfo.InvariantCulture);
-        response.Headers[ChatCompletionHeaders.RemainingMicros] = step.Budget.RemainingMicros.ToString(CultureInfo.InvariantCulture);
+        response.Headers[RoutingHeaders.Agent] = step.Decision.Agent;
+        response.Headers[RoutingHeaders.CostMicros] = step.CostMicros.ToString(CultureInfo.InvariantCulture);
+        response.Headers[RoutingHeaders.RemainingMicros] = step.Budget.RemainingMicros.ToString(CultureInfo.InvariantCulture);
     }
 }

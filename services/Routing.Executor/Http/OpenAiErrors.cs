@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 
 namespace Routing.Executor.Http;
@@ -37,7 +38,7 @@ public sealed record OpenAiErrorBody(int Status, string Message, string Type, st
             StepFailureKind.Invalid => new(400, failure.Message, "invalid_request_error", failure.Field, "invalid_value"),
             StepFailureKind.RequestRejected => new(400, failure.Message, "invalid_request_error", failure.Field, "rejected_by_agent"),
             // 422 as the IETF Idempotency-Key draft (§2.7) and Stripe answer a key reused with another payload.
-            StepFailureKind.IdempotencyKeyReused => new(422, $"{ChatCompletionHeaders.IdempotencyKey} reused: {failure.Message}", "invalid_request_error", ChatCompletionHeaders.IdempotencyKey, "idempotency_key_reused"),
+            StepFailureKind.IdempotencyKeyReused => new(422, $"{RoutingHeaders.IdempotencyKey} reused: {failure.Message}", "invalid_request_error", RoutingHeaders.IdempotencyKey, "idempotency_key_reused"),
             StepFailureKind.NotYourTask => new(403, failure.Message, "permission_error", failure.Field, "task_not_accessible"),
             StepFailureKind.Conflict => new(409, failure.Message, "invalid_request_error", failure.Field, "conflict"),
             StepFailureKind.TaskClosed => new(409, failure.Message, "invalid_request_error", failure.Field, "task_closed"),
@@ -79,7 +80,7 @@ public sealed record OpenAiErrorBody(int Status, string Message, string Type, st
         }
         if (RemainingMicros is { } remaining)
         {
-            response.Headers[ChatCompletionHeaders.RemainingMicros] = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers[RoutingHeaders.RemainingMicros] = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         await using var json = new Utf8JsonWriter(response.Body);
         WriteTo(json);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Routing.Backends;
 using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 
 namespace Routing.Executor.Http;
@@ -51,7 +52,7 @@ internal static class StepStreaming
         }
 
         var step = start.Prepared!;
-        response.Headers[ChatCompletionHeaders.Agent] = step.Agent.Name;
+        response.Headers[RoutingHeaders.Agent] = step.Agent.Name;
         var backendStarted = Stopwatch.GetTimestamp();
         var content = new StringBuilder();
         var toolCalls = new ToolCallCollector();

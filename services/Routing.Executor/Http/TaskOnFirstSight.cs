@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Routing.Backends;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tasks;
 using Routing.Executor.Tenancy;
@@ -29,24 +30,24 @@ public static class TaskOnFirstSight
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         var operations = context.RequestServices.GetRequiredService<TaskOperations>();
-        var named = context.Request.Headers[ChatCompletionHeaders.TaskId].ToString();
-        var budget = Count(context, ChatCompletionHeaders.BudgetMicros, 1, MaxMicros);
-        var cap = Count(context, ChatCompletionHeaders.LargeCallCap, 0, int.MaxValue);
+        var named = context.Request.Headers[RoutingHeaders.TaskId].ToString();
+        var budget = Count(context, RoutingHeaders.BudgetMicros, 1, MaxMicros);
+        var cap = Count(context, RoutingHeaders.LargeCallCap, 0, int.MaxValue);
         if (named.Length > 0)
         {
             if ((budget ?? settings.DefaultTaskBudgetMicros) is not { } limit)
             {
                 return (named, _ => throw new OpenAiRequestException(new OpenAiErrorBody(404,
-                    $"Task '{named}' is not open. Send '{ChatCompletionHeaders.BudgetMicros}' (its limit in µ$) to open it with this call, or open it first (POST /v1/routing/tasks).",
-                    "invalid_request_error", ChatCompletionHeaders.BudgetMicros, "task_not_found")));
+                    $"Task '{named}' is not open. Send '{RoutingHeaders.BudgetMicros}' (its limit in µ$) to open it with this call, or open it first (POST /v1/routing/tasks).",
+                    "invalid_request_error", RoutingHeaders.BudgetMicros, "task_not_found")));
             }
             return (named, cancellationToken => OpenAsync(operations, tenant, named, limit, cap, messages, cancellationToken));
         }
 
         if (settings.DefaultRequestBudgetMicros is not { } perRequest)
         {
-            throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.TaskId,
-                $"Missing required header '{ChatCompletionHeaders.TaskId}': name the task every call belongs to (with '{ChatCompletionHeaders.BudgetMicros}' on its first call, or open it first with POST /v1/routing/tasks)."));
+            throw new OpenAiRequestException(OpenAiErrorBody.BadParam(RoutingHeaders.TaskId,
+                $"Missing required header '{RoutingHeaders.TaskId}': name the task every call belongs to (with '{RoutingHeaders.BudgetMicros}' on its first call, or open it first with POST /v1/routing/tasks)."));
         }
         // A retry with the same key must find the same task (and so the stored answer): the id derives from the key.
         var taskId = idempotencyKey is null

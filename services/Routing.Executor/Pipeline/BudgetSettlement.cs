@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Routing.Contracts.Budget.V1;
+using Routing.Contracts.Wire;
 using Routing.Executor.Metrics;
 using Routing.Executor.Options;
 
@@ -39,9 +40,9 @@ public sealed class BudgetSettlement(ServiceClients clients, ParkedCommits parke
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
         {
-            var remaining = long.TryParse(e.Trailers.GetValue("routing-remaining-micros"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
+            var remaining = long.TryParse(e.Trailers.GetValue(RoutingTrailers.RemainingMicros), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 0;
             throw new StepFailure(StepFailureKind.BudgetExhausted,
-                $"budget exhausted: {purpose.WorstCase} is {request.AmountMicros} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue("routing-refusal") ?? "limit"}); {purpose.WhenExhausted}",
+                $"budget exhausted: {purpose.WorstCase} is {request.AmountMicros} µ$ and {remaining} µ$ remain ({e.Trailers.GetValue(RoutingTrailers.Refusal) ?? "limit"}); {purpose.WhenExhausted}",
                 remainingMicros: remaining);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)

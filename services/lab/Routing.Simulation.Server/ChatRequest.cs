@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Routing.Contracts.Wire;
 
 namespace Routing.Simulation.Server;
 
@@ -9,9 +10,6 @@ namespace Routing.Simulation.Server;
 /// </summary>
 public sealed record ChatRequest
 {
-    /// <summary>Header that carries the task id (alternative to <c>metadata.task_id</c>).</summary>
-    public const string TaskIdHeader = "X-Routing-Task-Id";
-
     /// <summary>Largest <c>top_logprobs</c> accepted (as OpenAI).</summary>
     public const int MaxTopLogprobs = 20;
 
@@ -57,7 +55,7 @@ public sealed record ChatRequest
         return SimulatedToolUse.Decide(tools, choice, lastRole);
     }
 
-    /// <summary>Parses and validates a request body; <paramref name="headerTaskId"/> is the <see cref="TaskIdHeader"/> value, if any.</summary>
+    /// <summary>Parses and validates a request body; <paramref name="headerTaskId"/> is the <see cref="RoutingHeaders.TaskId"/> value (alternative to <c>metadata.task_id</c>), if any.</summary>
     public static ChatRequest Parse(ReadOnlyMemory<byte> body, string? headerTaskId)
     {
         JsonDocument document;
@@ -173,11 +171,11 @@ public sealed record ChatRequest
 
         if (headerTaskId is not null && fromMetadata is not null && headerTaskId != fromMetadata)
         {
-            throw OpenAiError.BadParam("metadata.task_id", $"The {TaskIdHeader} header ('{headerTaskId}') and 'metadata.task_id' ('{fromMetadata}') name different tasks.", "task_id_conflict");
+            throw OpenAiError.BadParam("metadata.task_id", $"The {RoutingHeaders.TaskId} header ('{headerTaskId}') and 'metadata.task_id' ('{fromMetadata}') name different tasks.", "task_id_conflict");
         }
 
         var text = headerTaskId ?? fromMetadata
-            ?? throw new OpenAiError(400, $"Missing required parameter: 'metadata.task_id' (or the {TaskIdHeader} header): the simulator needs to know which task's episode to advance.", OpenAiError.InvalidRequest, "metadata.task_id", "missing_required_parameter");
+            ?? throw new OpenAiError(400, $"Missing required parameter: 'metadata.task_id' (or the {RoutingHeaders.TaskId} header): the simulator needs to know which task's episode to advance.", OpenAiError.InvalidRequest, "metadata.task_id", "missing_required_parameter");
         return SimTaskId.TryParse(text, out var id, out var reason)
             ? id
             : throw OpenAiError.BadParam("metadata.task_id", $"Invalid task id '{Truncate(text)}': {reason}.", "invalid_task_id");

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Routing.Contracts.Wire;
 
 namespace Routing.Simulation.Server;
 
@@ -163,7 +164,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
 
         var body = await ReadBody(request, options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
-        var headerTaskId = request.Headers.TryGetValue(ChatRequest.TaskIdHeader, out var values) ? values.ToString() : null;
+        var headerTaskId = request.Headers.TryGetValue(RoutingHeaders.TaskId, out var values) ? values.ToString() : null;
         var chat = ChatRequest.Parse(body, headerTaskId);
         var agent = backend.AgentIndex(chat.Model);
         if (agent < 0)

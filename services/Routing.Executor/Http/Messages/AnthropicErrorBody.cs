@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 
 namespace Routing.Executor.Http.Messages;
 
@@ -41,7 +42,7 @@ internal static class AnthropicErrorBody
         response.ContentType = "application/json";
         if (error.RemainingMicros is { } remaining)
         {
-            response.Headers[ChatCompletionHeaders.RemainingMicros] = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers[RoutingHeaders.RemainingMicros] = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         await response.WriteAsync(From(error).ToJsonString());
     }

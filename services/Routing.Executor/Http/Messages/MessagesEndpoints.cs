@@ -1,3 +1,4 @@
+using Routing.Contracts.Wire;
 using Routing.Executor.Http.Responses;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tenancy;
@@ -33,7 +34,7 @@ public static class MessagesEndpoints
             var tenant = Authenticate(context, services.GetRequiredService<TenantAuthenticator>());
             var taskId = ResponsesEndpoints.RequiredTaskId(context);
             var (chatBody, stream) = MessagesRequestTranslator.Translate(TranslatedFields.ParseObject(await OpenAiEndpoints.ReadBodyAsync(context)));
-            var key = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
+            var key = context.Request.Headers[RoutingHeaders.IdempotencyKey].ToString();
             var chat = ChatCompletionRequest.Parse(System.Text.Encoding.UTF8.GetBytes(chatBody.ToJsonString()), taskId, key.Length > 0 ? key : null,
                 OpenAiEndpoints.CostPreference(context), OpenAiEndpoints.DeclaredSignals(context));
             var pipeline = services.GetRequiredService<StepPipeline>();

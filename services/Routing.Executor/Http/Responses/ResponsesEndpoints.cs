@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Routing.Contracts.Wire;
 using Routing.Executor.Pipeline;
 using Routing.Executor.Tenancy;
 
@@ -32,7 +33,7 @@ public static class ResponsesEndpoints
             var store = services.GetRequiredService<ResponseStore>();
             var previous = await PreviousAsync(store, tenant, taskId, request);
             var translated = ResponsesRequestTranslator.Translate(request, previous?.Conversation);
-            var key = context.Request.Headers[ChatCompletionHeaders.IdempotencyKey].ToString();
+            var key = context.Request.Headers[RoutingHeaders.IdempotencyKey].ToString();
             var chat = ChatCompletionRequest.Parse(System.Text.Encoding.UTF8.GetBytes(translated.ChatBody.ToJsonString()), taskId, key.Length > 0 ? key : null,
                 OpenAiEndpoints.CostPreference(context), OpenAiEndpoints.DeclaredSignals(context));
             var pipeline = services.GetRequiredService<StepPipeline>();
@@ -88,7 +89,7 @@ public static class ResponsesEndpoints
             ?? throw TranslatedFields.Bad("previous_response_id", $"Previous response with id '{previousId}' not found (responses are kept as long as their task).");
         return previous.TaskId == taskId
             ? previous
-            : throw TranslatedFields.Bad("previous_response_id", $"Previous response '{previousId}' belongs to another task; a conversation continues within one task ('{ChatCompletionHeaders.TaskId}').");
+            : throw TranslatedFields.Bad("previous_response_id", $"Previous response '{previousId}' belongs to another task; a conversation continues within one task ('{RoutingHeaders.TaskId}').");
     }
 
     private static Task SaveAsync(ResponseStore store, string tenant, string taskId, TranslatedResponsesRequest translated, Contracts.Executor.V1.StepResponse step, JsonObject response)
@@ -101,10 +102,10 @@ public static class ResponsesEndpoints
     /// <summary>The task header every step names.</summary>
     internal static string RequiredTaskId(HttpContext context)
     {
-        var taskId = context.Request.Headers[ChatCompletionHeaders.TaskId].ToString();
+        var taskId = context.Request.Headers[RoutingHeaders.TaskId].ToString();
         return taskId.Length > 0
             ? taskId
-            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(ChatCompletionHeaders.TaskId,
-                $"Missing required header '{ChatCompletionHeaders.TaskId}': open a task (POST /v1/routing/tasks) and name it on every call."));
+            : throw new OpenAiRequestException(OpenAiErrorBody.BadParam(RoutingHeaders.TaskId,
+                $"Missing required header '{RoutingHeaders.TaskId}': open a task (POST /v1/routing/tasks) and name it on every call."));
     }
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Routing.Cli.Bench;
 using Routing.Contracts.Executor.V1;
+using Routing.Contracts.Wire;
 using Routing.Simulation;
 using Routing.Simulation.Hosting;
 using Routing.Simulation.Server;
@@ -180,7 +181,7 @@ public sealed class ExecutorBoundarySource : IRolloutSource, IDisposable
             new ExecutorRolloutException($"executor unreachable at {address} ({call}): {e.Status.Detail} (is `routing up` running? --via-executor names the executor's gRPC address, port 5104 by default)"),
         StatusCode.Unauthenticated =>
             new ExecutorRolloutException($"authentication failed: the executor at {address} refused the API key ({e.Status.Detail}); pass a tenant's key with --api-key or ROUTING_API_KEY"),
-        StatusCode.FailedPrecondition when e.Trailers.GetValue("routing-remaining-micros") is { } remaining =>
+        StatusCode.FailedPrecondition when e.Trailers.GetValue(RoutingTrailers.RemainingMicros) is { } remaining =>
             new ExecutorRolloutException($"budget exhausted: {call} refused ({e.Status.Detail}; {remaining} µ$ left)"),
         _ => new ExecutorRolloutException($"{call} failed on the executor at {address}: {e.StatusCode}: {e.Status.Detail}"),
     };

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Routing.Cli.Hosting;
+using Routing.Contracts.Wire;
 
 namespace Routing.Cli.Bench.Chaos;
 
@@ -114,9 +115,9 @@ public sealed class ChaosClients : IDisposable
                 Content = new StringContent(body, Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LocalStack.DevApiKey);
-            request.Headers.Add("X-Routing-Task-Id", step.TaskId);
-            request.Headers.Add("X-Routing-Budget-Micros", _limitMicros.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("Idempotency-Key", step.Key);
+            request.Headers.Add(RoutingHeaders.TaskId, step.TaskId);
+            request.Headers.Add(RoutingHeaders.BudgetMicros, _limitMicros.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add(RoutingHeaders.IdempotencyKey, step.Key);
             string failure;
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(_attemptTimeout);
@@ -129,7 +130,7 @@ public sealed class ChaosClients : IDisposable
                 {
                     var content = JsonNode.Parse(text)?["choices"]?[0]?["message"]?["content"]?.GetValue<string>() ?? "";
                     step.AnswerCallId = RecordingOpenAiServer.CallIdOf(content);
-                    step.Replayed = response.Headers.TryGetValues("X-Routing-Replay", out var replay) && replay.Contains("true");
+                    step.Replayed = response.Headers.TryGetValues(RoutingHeaders.Replay, out var replay) && replay.Contains("true");
                     step.AnsweredTicks = Stopwatch.GetTimestamp();
                     return;
                 }

@@ -1,7 +1,10 @@
-namespace Routing.Executor.Http;
+namespace Routing.Contracts.Wire;
 
-/// <summary>Headers of the OpenAI-compatible endpoint beyond the OpenAI API's own.</summary>
-public static class ChatCompletionHeaders
+/// <summary>
+/// Headers of Routing's HTTP endpoints (OpenAI, Responses and Anthropic APIs) beyond those APIs' own, and the one the
+/// executor sends a backend: defined once for the executor, the backends, the simulator server and the benches.
+/// </summary>
+public static class RoutingHeaders
 {
     /// <summary>
     /// The task the step belongs to. A task not open yet is opened by its first step, with <see cref="BudgetMicros"/>
