@@ -17,8 +17,8 @@ public sealed class ChaosBenchTests
     public async Task KillsDuringKeyedStepsLoseNoAnswerAndNoMoney()
     {
         RedisServerProcessSkipping.BinaryOrSkip();
-        // Patient agents (an attempt retried only when its connection fails): impatient ones that retry during a
-        // Redis outage can take over a live claim whose heartbeat looks stale (docs/benchmarks.md, chaos).
+        // Patient agents (an attempt retried only when its connection fails), as in the figures of docs/benchmarks.md
+        // (chaos), which predate begin_step.lua's suspicion of stale heartbeats after a Redis outage.
         var settings = new ChaosSettings(Cycles: 3, Tasks: 3, StepsPerTask: 3, Seed: 7, BackendDelayMs: 300, AttemptTimeoutMs: 60_000);
 
         var report = await ChaosBench.RunAsync(settings, null, CancellationToken.None);

@@ -3,10 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Routing.Contracts.Budget.V1;
 using Routing.Contracts.Executor.V1;
 using Routing.Executor.Episodes;
-using Routing.Executor.Options;
+using Routing.Executor.Tasks;
 using Routing.Testing;
 using StackExchange.Redis;
 using Xunit;
@@ -157,8 +158,8 @@ public sealed class WriteAheadStepTests(SharedExecutorStack shared) : IClassFixt
     }
 
     /// <summary>A little over half of the stack's heartbeat TTL: how long a suspected owner has to beat again.</summary>
-    private static readonly TimeSpan HalfHeartbeatTtl =
-        TimeSpan.FromMilliseconds(new ExecutorOptions().StepHeartbeatTtlMilliseconds / 2 + 200);
+    private TimeSpan HalfHeartbeatTtl =>
+        Stack.Services.GetRequiredService<StepClaims>().HeartbeatTtl / 2 + TimeSpan.FromMilliseconds(200);
 
     private async Task<ReserveResponse> ReserveAsync(string taskId, long amount) =>
         await Stack.Budget!.ReserveAsync(new ReserveRequest

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Routing.Backends.Simulator;
+using Routing.Backends.Pool;
 using Routing.ServiceDefaults.Tracing;
 
 namespace Routing.Backends.Tracing;
@@ -53,7 +53,7 @@ public sealed class TracedChatBackend(AgentDefinition agent, IChatBackend inner)
     public static string ProviderName(AgentDefinition agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        return SimulatorChatBackend.IsSimulator(agent.Endpoint) ? "routing.simulator"
+        return SimulatorEndpoint.IsSimulator(agent.Endpoint) ? "routing.simulator"
             : agent.Api == AgentApi.Anthropic ? "anthropic"
             : "openai";
     }

@@ -48,9 +48,12 @@ public sealed class MemoryOptions
     [Range(10, 5_000)]
     public int ChangePollMilliseconds { get; set; } = 100;
 
-    /// <summary>Changes kept in each tenant's log; a replica that falls further behind on a tenant reloads that tenant.</summary>
+    /// <summary>
+    /// Changes kept in each tenant's log; a replica that falls further behind on a tenant reloads that tenant (only
+    /// that one), so the log need not be long: its Redis memory grows with the number of tenants.
+    /// </summary>
     [Range(1_000, 100_000_000)]
-    public int ChangeLogLength { get; set; } = 200_000;
+    public int ChangeLogLength { get; set; } = 10_000;
 
     /// <summary>How often expired auctions are removed when <see cref="RecordTtlSeconds"/> is set.</summary>
     [Range(1, 3_600)]
