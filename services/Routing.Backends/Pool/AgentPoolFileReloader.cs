@@ -1,26 +1,19 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Routing.ServiceDefaults.Hosting;
 
 namespace Routing.Backends.Pool;
 
 /// <summary>
-/// Loads the pool file at start (an unusable file stops start-up with its problems) and then polls the file's
-/// content hash every <see cref="AgentPoolOptions.ReloadPollSeconds"/>, applying each new content.
+/// Loads the pool file at start (an unusable file stops start-up with its problems) and then polls it every
+/// <see cref="AgentPoolOptions.ReloadPollSeconds"/> as a <see cref="MountedFile"/>, applying each new content:
+/// polling by content hash, not a file watcher, sees the kubelet's <c>..data</c> symlink swap (see there why).
 /// </summary>
-/// <remarks>
-/// Polling, not <see cref="FileSystemWatcher"/>: Kubernetes updates a mounted ConfigMap by writing a new
-/// timestamped directory and atomically swapping the <c>..data</c> symlink, so the watched file's path never
-/// changes and inotify reports events on the symlinks (or nothing) rather than on the file; watchers also miss
-/// events on overlay and network filesystems and fire several times per write. Reading a few kilobytes and
-/// hashing them every few seconds always sees the content the path resolves to now, whatever the swap did.
-/// </remarks>
 /// <param name="inProcess">The pool served without a file (<see cref="AgentPoolOptions.UseSimulator"/>); null when the host registers none.</param>
 public sealed class AgentPoolFileReloader(ConfiguredAgentPool pool, IOptions<AgentPoolOptions> options, IInProcessAgentPool? inProcess) : BackgroundService
 {
     private readonly AgentPoolOptions _options = options.Value;
-    private string? _lastSeen;
+    private MountedFile? _file;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -52,51 +45,21 @@ public sealed class AgentPoolFileReloader(ConfiguredAgentPool pool, IOptions<Age
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the file once and applies it if its content changed; false when it could not be applied.</summary>
-    public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the file once and applies it if its content changed; false when its current content is not applied.</summary>
+    public Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
-        string text;
-        try
-        {
-            // Opening the path follows the ConfigMap's symlinks to whatever they point at now.
-            text = await File.ReadAllTextAsync(_options.File, Encoding.UTF8, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var state = "unreadable: " + e.Message;
-            if (state != _lastSeen)
-            {
-                _lastSeen = state;
-                pool.ReportUnreadable(_options.File, e.Message);
-            }
-
-            return false;
-        }
-
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        if (hash == _lastSeen)
-        {
-            return true;
-        }
-
-        // Remember bad content too, so that one bad edit is logged and counted once, not on every poll.
-        _lastSeen = hash;
-        return pool.Apply(text, _options.File).Count == 0;
+        cancellationToken.ThrowIfCancellationRequested();
+        Mounted.Poll(Apply, ReportUnreadable);
+        return Task.FromResult(Mounted.IsCurrent);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.ReloadPollSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await PollOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Mounted.PollEveryAsync(TimeSpan.FromSeconds(_options.ReloadPollSeconds), Apply, ReportUnreadable, stoppingToken);
+
+    // Made at the first poll: without a pool file (the in-process pool) there is nothing to mount.
+    private MountedFile Mounted => _file ??= new MountedFile(_options.File);
+
+    private IReadOnlyList<string> Apply(string text) => pool.Apply(text, _options.File);
+
+    private void ReportUnreadable(string problem) => pool.ReportUnreadable(_options.File, problem);
 }

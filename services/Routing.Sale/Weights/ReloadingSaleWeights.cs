@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Routing.Sale.Scoring;
+using Routing.ServiceDefaults.Hosting;
 
 namespace Routing.Sale.Weights;
 
@@ -20,25 +19,29 @@ public sealed class FixedSaleWeights(SaleWeights weights) : ISaleWeightsSource
 /// The weights file, reloaded when it changes (a ConfigMap update, a new training run). A file that fails to
 /// parse or validate keeps the last good weights and is reported in <see cref="LastError"/>; the first load
 /// must succeed. A watcher notices changes quickly; a poll catches what watchers miss on mounted volumes.
-/// Changes are told by the content's hash, not the write time: a ConfigMap update writes a new directory and
-/// swaps the <c>..data</c> symlink, leaving the key's own symlink (and the time stat reports for it) as it was.
+/// Both read through a <see cref="MountedFile"/>, which tells changes by the content's hash, not the write time
+/// (the kubelet's <c>..data</c> symlink swap leaves the key's own link and its times as they were), and reports
+/// a bad version once.
 /// </summary>
 public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
 {
-    private readonly string _path;
+    private readonly MountedFile _file;
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer _poll;
-    private readonly Lock _gate = new();
-    private SaleWeights _current;
-    private string _seen;
+    private SaleWeights _current = null!;
 
     public ReloadingSaleWeights(string path, TimeSpan? pollInterval = null)
     {
-        _path = Path.GetFullPath(path);
-        var text = File.ReadAllText(_path);
-        _current = SaleWeightsFile.Parse(text).ToWeights();
-        _seen = Hash(text);
-        var directory = Path.GetDirectoryName(_path)!;
+        _file = new MountedFile(path);
+        switch (_file.Poll(Apply, Unreadable))
+        {
+            case MountedFilePoll.Unreadable:
+                throw new IOException(LastError);
+            case MountedFilePoll.Refused:
+                throw new InvalidDataException(LastError);
+        }
+
+        var directory = Path.GetDirectoryName(_file.Path)!;
         try
         {
             _watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = true };
@@ -67,38 +70,36 @@ public sealed class ReloadingSaleWeights : ISaleWeightsSource, IDisposable
     public void Reload()
     {
         SaleWeights? applied = null;
-        lock (_gate)
-        {
-            try
+        var outcome = _file.Poll(
+            text =>
             {
-                // Opening the path follows the ConfigMap's symlinks to whatever they point at now.
-                var text = File.ReadAllText(_path);
-                var hash = Hash(text);
-                if (hash == _seen)
-                {
-                    return;
-                }
-
-                // Remembered before parsing, so that a bad file is reported once, not on every poll.
-                _seen = hash;
-                var weights = SaleWeightsFile.Parse(text).ToWeights();
-                Volatile.Write(ref _current, weights);
-                LastError = null;
-                applied = weights;
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
-            {
-                LastError = $"{_path}: {e.Message}";
-            }
-        }
-
-        if (applied is not null)
+                var problems = Apply(text);
+                applied = problems.Count == 0 ? Current : null;
+                return problems;
+            },
+            Unreadable);
+        if (outcome == MountedFilePoll.Applied && applied is not null)
         {
             Reloaded?.Invoke(applied);
         }
     }
 
-    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private IReadOnlyList<string> Apply(string text)
+    {
+        try
+        {
+            Volatile.Write(ref _current, SaleWeightsFile.Parse(text).ToWeights());
+            LastError = null;
+            return [];
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
+        {
+            LastError = $"{_file.Path}: {e.Message}";
+            return [LastError];
+        }
+    }
+
+    private void Unreadable(string problem) => LastError = $"{_file.Path}: {problem}";
 
     public void Dispose()
     {
