@@ -1,35 +1,43 @@
 using Microsoft.Extensions.Options;
 using Routing.Executor.Options;
+using Routing.ServiceDefaults.Hosting;
 
 namespace Routing.Executor.Tenancy;
 
 /// <summary>
 /// Resolves API keys to tenants from the tenants file. The file is read at start (a bad file fails start-up)
-/// and re-read when its modification time changes, checked at most every <see cref="RecheckInterval"/>, so a
-/// rotated Secret takes effect without a restart; a bad new version is ignored and the last good one kept.
+/// and polled as a <see cref="MountedFile"/> at most every <see cref="RecheckInterval"/>, on access, so a rotated
+/// Secret takes effect without a restart; a bad new version is logged once, ignored and the last good one kept.
+/// Changes are told by content, not modification time: the kubelet's <c>..data</c> swap leaves the key's times as they were.
 /// </summary>
 public sealed class TenantDirectory
 {
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
 
-    private readonly string _path;
+    private readonly MountedFile _file;
     private readonly ILogger<TenantDirectory> _logger;
     private readonly Lock _reload = new();
-    private TenantTable _table;
-    private DateTime _lastWrite;
+    private TenantTable _table = null!;
     private long _nextCheck;
 
     public TenantDirectory(IOptions<TenantsOptions> options, ILogger<TenantDirectory> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _path = options.Value.File;
+        var path = options.Value.File;
         _logger = logger;
-        if (!File.Exists(_path))
+        if (!File.Exists(path))
         {
-            throw new InvalidOperationException($"{TenantsOptions.SectionName}:File: '{_path}' does not exist (the tenants' API-key hashes, see docs/executor.md)");
+            throw new InvalidOperationException($"{TenantsOptions.SectionName}:File: '{path}' does not exist (the tenants' API-key hashes, see docs/executor.md)");
         }
-        _lastWrite = File.GetLastWriteTimeUtc(_path);
-        _table = TenantKeyFile.Parse(File.ReadAllText(_path), $"{TenantsOptions.SectionName}:File '{_path}'");
+        _file = new MountedFile(path);
+        // At start a bad file throws out of the poll (naming the setting) and stops start-up.
+        _file.Poll(
+            text =>
+            {
+                _table = TenantKeyFile.Parse(text, $"{TenantsOptions.SectionName}:File '{path}'");
+                return [];
+            },
+            problem => throw new InvalidOperationException($"{TenantsOptions.SectionName}:File: '{path}' could not be read: {problem}"));
         _nextCheck = Environment.TickCount64 + (long)RecheckInterval.TotalMilliseconds;
     }
 
@@ -53,22 +61,26 @@ public sealed class TenantDirectory
         try
         {
             _nextCheck = now + (long)RecheckInterval.TotalMilliseconds;
-            var lastWrite = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : _lastWrite;
-            if (lastWrite == _lastWrite)
-            {
-                return;
-            }
-            _table = TenantKeyFile.Parse(File.ReadAllText(_path), _path);
-            _lastWrite = lastWrite;
-            _logger.LogInformation("Reloaded tenants file {Path}", _path);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            _logger.LogError(e, "Tenants file {Path} could not be reloaded; keeping the previous keys", _path);
+            _file.Poll(Apply, problem => _logger.LogError("Tenants file {Path} could not be read ({Problem}); keeping the previous keys", _file.Path, problem));
         }
         finally
         {
             _reload.Exit();
+        }
+    }
+
+    private IReadOnlyList<string> Apply(string text)
+    {
+        try
+        {
+            _table = TenantKeyFile.Parse(text, _file.Path);
+            _logger.LogInformation("Reloaded tenants file {Path}", _file.Path);
+            return [];
+        }
+        catch (InvalidDataException e)
+        {
+            _logger.LogError(e, "Tenants file {Path} could not be reloaded; keeping the previous keys", _file.Path);
+            return [e.Message];
         }
     }
 }
