@@ -203,8 +203,9 @@ public sealed class OpenAiFailureTests : ScriptedServerTest
 
         var result = await backend.CompleteAsync(HttpBackendHarness.Call(), CancellationToken.None);
 
+        // Answered, not refused by an open circuit (that throws "circuit open"). How many of the abandoned calls
+        // reached the server first is not asserted: on a loaded machine a caller can give up before sending.
         Assert.Equal("scripted answer", result.Content);
-        Assert.Equal(4, Server.Requests.Count);
     }
 
     private Task<BackendException> FailAsync()
