@@ -26,7 +26,7 @@ public static class BackendHttpRegistration
     /// </summary>
     public static IServiceCollection AddOpenAiBackendHttp(this IServiceCollection services, IConfiguration? configuration = null)
     {
-        services.AddOptionsNamingKeys<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName, configuration);
+        services.AddValidatedOptions<OpenAiBackendOptions>(OpenAiBackendOptions.SectionName, configuration);
         services.AddHttpClient(OpenAiChatBackend.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
@@ -42,20 +42,6 @@ public static class BackendHttpRegistration
                 Configure(pipeline, options);
             })
             .SelectPipelineByAuthority();
-        return services;
-    }
-
-    /// <summary>Options bound from a section of <paramref name="configuration"/> (or of the host's), validated at start naming the key.</summary>
-    internal static IServiceCollection AddOptionsNamingKeys<TOptions>(this IServiceCollection services, string section, IConfiguration? configuration)
-        where TOptions : class
-    {
-        if (configuration is null)
-        {
-            return services.AddValidatedOptions<TOptions>(section);
-        }
-
-        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingOptionsValidator<TOptions>(section));
         return services;
     }
 

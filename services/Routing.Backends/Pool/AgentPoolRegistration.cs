@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Routing.Backends.OpenAi;
+using Routing.ServiceDefaults.Options;
 
 namespace Routing.Backends.Pool;
 
@@ -18,7 +19,7 @@ public static class AgentPoolRegistration
     public static IServiceCollection AddAgentPool(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptionsNamingKeys<AgentPoolOptions>(AgentPoolOptions.SectionName, configuration);
+        services.AddValidatedOptions<AgentPoolOptions>(AgentPoolOptions.SectionName, configuration);
         services.AddOpenAiBackendHttp(configuration);
         services.TryAddSingleton(provider => new AgentBackendFactory(
             provider.GetRequiredService<IHttpClientFactory>(),

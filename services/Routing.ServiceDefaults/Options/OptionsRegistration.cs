@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,20 @@ public static class OptionsRegistration
         where TOptions : class
     {
         services.AddOptions<TOptions>().BindConfiguration(sectionPath).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingOptionsValidator<TOptions>(sectionPath));
+        return services;
+    }
+
+    /// <summary>As above, bound from a section of <paramref name="configuration"/> (null: the host's).</summary>
+    public static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string sectionPath, IConfiguration? configuration)
+        where TOptions : class
+    {
+        if (configuration is null)
+        {
+            return services.AddValidatedOptions<TOptions>(sectionPath);
+        }
+
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionPath)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingOptionsValidator<TOptions>(sectionPath));
         return services;
     }

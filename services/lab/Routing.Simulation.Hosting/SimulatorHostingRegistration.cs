@@ -19,8 +19,7 @@ public static class SimulatorHostingRegistration
     public static IServiceCollection AddSimulatorHosting(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<SimulatorHostingOptions>().Bind(configuration.GetSection(AgentPoolOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SimulatorHostingOptions>>(new KeyNamingOptionsValidator<SimulatorHostingOptions>(AgentPoolOptions.SectionName));
+        services.AddValidatedOptions<SimulatorHostingOptions>(AgentPoolOptions.SectionName, configuration);
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<SimulatorHostingOptions>>().Value;
